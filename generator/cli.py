@@ -1,0 +1,86 @@
+"""The `unrolled` command: build, new (and, as they land, serve and publish)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from .networks import Outcome
+from .site import Layout, SiteBuilder
+
+NEW_PAGE = """+++
+title = "{title}"
+description = "A tiny network, trained at build time and stepped through."
+order = 50
++++
+
+# {title}
+
+This network learns to continue the pattern 0, 0, 1. Press Play, or focus the figure and use the
+arrow keys.
+
+```{{rnn}} {name}
+:pattern: 001
+:length: 300
+:updates: 3000
+:caption: Trained on 0, 0, 1 repeated.
+```
+
+After training, its first hidden state is {{rnn}}`{name}.steps[0].hidden_states`, and it gives the
+first target a probability of {{rnn}}`{name}.steps[0].probabilities[0]`.
+"""
+
+
+def _reporter(verbosity: int) -> Callable[[Outcome], None]:
+    def report(outcome: Outcome) -> None:
+        if outcome.trace is None or verbosity == 0 or (outcome.cached and verbosity < 2):
+            return
+        training = outcome.trace["training"]
+        loss = training["final_loss"]
+        loss_text = f"final loss {loss:.4f}" if loss is not None else "untrained"
+        how = "cached" if outcome.cached else "trained"
+        click.echo(f"{how} {outcome.name}: {training['updates']:,} updates, {loss_text}, "
+                   f"{outcome.seconds:.2f} s")
+    return report
+
+
+@click.group()
+@click.version_option(package_name="unrolled")
+def main() -> None:
+    """unrolled: animated explainer pages about tiny recurrent networks."""
+
+
+@main.command()
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              help="The project folder (holding content/ and themes/).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list networks that came from the cache.")
+def build(root: Path, quiet: bool, verbose: bool) -> None:
+    """Train the networks the Markdown declares and write build/site."""
+    layout = Layout(root.resolve())
+    verbosity = 0 if quiet else 2 if verbose else 1
+    result = SiteBuilder(layout, _reporter(verbosity)).build()
+    if verbosity:
+        cached = result.figures - result.trained
+        click.echo(f"built {result.pages} pages, {result.figures} figures ({result.trained} trained, "
+                   f"{cached} cached) in {result.seconds:.2f} s -> {layout.display(layout.site)}")
+
+
+@main.command()
+@click.argument("name")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              help="The project folder (holding content/).")
+def new(name: str, root: Path) -> None:
+    """Scaffold content/NAME.md with an example {rnn} block."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+        raise click.BadParameter("use lower-case letters, digits, '-' and '_'", param_hint="NAME")
+    target = root / "content" / f"{name}.md"
+    if target.exists():
+        raise click.ClickException(f"{target} already exists; pick another name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    title = name.replace("-", " ").replace("_", " ").capitalize()
+    target.write_text(NEW_PAGE.format(title=title, name=name), encoding="utf-8")
+    click.echo(f"wrote {target}; run `make site` to train it and build the page")

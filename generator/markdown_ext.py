@@ -1,0 +1,119 @@
+"""The Python-Markdown extension: `{rnn}` blocks become figures, inline `{rnn}` references values."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import markdown
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+
+from .blocks import INLINE_REF, RnnBlock
+from .values import InlineReferenceError, resolve
+
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
+
+
+@dataclass
+class PageContext:
+    """What the extension needs to know about the page it renders."""
+
+    first_line: int
+    blocks: list[RnnBlock]
+    render_figure: Callable[[RnnBlock], str]
+    traces: Mapping[str, Mapping[str, Any]]
+    page_urls: Mapping[str, str]
+    output_path: str
+    links: list[tuple[str, str]] = field(default_factory=list)
+
+
+class FigurePreprocessor(Preprocessor):
+    """Replace each `{rnn}` block's lines with its rendered figure, stashed as raw HTML."""
+
+    def __init__(self, md: markdown.Markdown, page: PageContext) -> None:
+        super().__init__(md)
+        self.page = page
+
+    def run(self, lines: list[str]) -> list[str]:
+        """Swap each block's lines for a placeholder, last block first so earlier indices hold."""
+        result = list(lines)
+        for block in reversed(self.page.blocks):
+            start = block.line - self.page.first_line
+            end = block.end_line - self.page.first_line
+            placeholder = self.md.htmlStash.store(self.page.render_figure(block))
+            result[start:end + 1] = ["", placeholder, ""]
+        return result
+
+
+class InlineValueProcessor(InlineProcessor):
+    """Render `` {rnn}`name.path|format` `` as the value it names."""
+
+    def __init__(self, pattern: str, page: PageContext) -> None:
+        super().__init__(pattern)
+        self.page = page
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:
+        """Resolve the reference; site.py has already reported any that fail."""
+        element = etree.Element("span", {"class": "rnn-value"})
+        try:
+            element.text = resolve(self.page.traces, m.group("ref"))
+        except InlineReferenceError as exc:
+            element.text = f"[{exc}]"
+            element.set("class", "rnn-value rnn-value-error")
+        return element, m.start(0), m.end(0)
+
+
+class LinkProcessor(Treeprocessor):
+    """Point `.md` links at page URLs and record every internal link for checking."""
+
+    def __init__(self, md: markdown.Markdown, page: PageContext) -> None:
+        super().__init__(md)
+        self.page = page
+
+    def run(self, root: etree.Element) -> None:
+        """Rewrite and collect links in place."""
+        for element in root.iter():
+            attribute = {"a": "href", "img": "src"}.get(element.tag)
+            value = element.get(attribute) if attribute else None
+            if attribute is None or value is None or value.startswith("#") or SCHEME.match(value):
+                continue
+            path, _, fragment = value.partition("#")
+            here = posixpath.dirname(self.page.output_path)
+            if path.endswith(".md") and not path.startswith("/"):
+                slug = posixpath.normpath(path)[:-3]
+                if slug in self.page.page_urls:
+                    path = posixpath.relpath(self.page.page_urls[slug], here or ".")
+                    element.set(attribute, path + (f"#{fragment}" if fragment else ""))
+            self.page.links.append((value, path))
+
+
+class RnnExtension(Extension):
+    """Registers the figure preprocessor, the inline value pattern and the link processor."""
+
+    def __init__(self, page: PageContext) -> None:
+        super().__init__()
+        self.page = page
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        """Hook into Python-Markdown: before fenced code, before backticks, after the tree is built."""
+        md.preprocessors.register(FigurePreprocessor(md, self.page), "rnn_figures", 28)
+        md.inlinePatterns.register(InlineValueProcessor(INLINE_REF.pattern, self.page), "rnn_values", 195)
+        md.treeprocessors.register(LinkProcessor(md, self.page), "rnn_links", 5)
+
+
+def render_markdown(source: str, page: PageContext) -> str:
+    """Markdown to HTML with the site's extensions, Pygments highlighting included."""
+    md = markdown.Markdown(extensions=[
+        RnnExtension(page), "fenced_code", "codehilite", "tables", "toc", "attr_list", "footnotes",
+    ], extension_configs={
+        "codehilite": {"css_class": "highlight", "guess_lang": False},
+        "toc": {"permalink": False},
+    })
+    return str(md.convert(source))

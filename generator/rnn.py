@@ -1,0 +1,190 @@
+"""The model: a vanilla RNN in numpy, with min-char-rnn's training semantics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+PARAM_NAMES = (
+    "input_weights_U",
+    "hidden_weights_W",
+    "hidden_bias",
+    "output_weights_V",
+    "output_bias",
+)
+
+
+@dataclass
+class Params:
+    """The five learned arrays, under the names the page uses."""
+
+    input_weights_U: Array
+    hidden_weights_W: Array
+    hidden_bias: Array
+    output_weights_V: Array
+    output_bias: Array
+
+    def arrays(self) -> list[Array]:
+        """The arrays in PARAM_NAMES order."""
+        return [getattr(self, name) for name in PARAM_NAMES]
+
+    def copy(self) -> Params:
+        """A deep copy, so later updates leave it alone."""
+        return Params(*(np.copy(a) for a in self.arrays()))
+
+
+@dataclass
+class ForwardPass:
+    """Everything `forward` computed for one window."""
+
+    xs: dict[int, Array]
+    hidden_states: dict[int, Array]
+    outputs: dict[int, Array]
+    probabilities: dict[int, Array]
+    loss: float
+
+
+def init_params(vocab_size: int, hidden_size: int, init_scale: float, seed: int) -> Params:
+    """Draw U, W and V from one seeded RandomState, in that order; biases start at zero."""
+    rng = np.random.RandomState(seed)
+    input_weights_U = rng.randn(hidden_size, vocab_size) * init_scale
+    hidden_weights_W = rng.randn(hidden_size, hidden_size) * init_scale
+    output_weights_V = rng.randn(vocab_size, hidden_size) * init_scale
+    hidden_bias = np.zeros((hidden_size, 1))
+    output_bias = np.zeros((vocab_size, 1))
+    return Params(input_weights_U, hidden_weights_W, hidden_bias, output_weights_V, output_bias)
+
+
+def forward(params: Params, inputs: list[int], targets: list[int],
+            hidden_state_prev: Array) -> ForwardPass:
+    """Run the network over one window of inputs, keeping every value it computes."""
+    input_weights_U, hidden_weights_W = params.input_weights_U, params.hidden_weights_W
+    hidden_bias, output_weights_V = params.hidden_bias, params.output_weights_V
+    output_bias = params.output_bias
+    vocab_size = output_weights_V.shape[0]
+    xs, hidden_states, outputs, probabilities = {}, {}, {}, {}
+    loss = 0.0
+    hidden_states[-1] = np.copy(hidden_state_prev)
+    for t in range(len(inputs)):
+        xs[t] = np.zeros((vocab_size, 1))
+        character = inputs[t]
+        xs[t][character] = 1
+        target = targets[t]
+        hidden_states[t] = np.tanh(input_weights_U @ xs[t] + hidden_weights_W @ hidden_states[t - 1] + hidden_bias)
+        outputs[t] = output_weights_V @ hidden_states[t] + output_bias
+        probabilities[t] = np.exp(outputs[t]) / np.sum(np.exp(outputs[t]))
+        loss += -np.log(probabilities[t][target, 0])
+    return ForwardPass(xs, hidden_states, outputs, probabilities, float(loss))
+
+
+def backward(params: Params, run: ForwardPass, targets: list[int], clip: float) -> Params:
+    """Backpropagate through time and clip every gradient to [-clip, clip]."""
+    grads = Params(*(np.zeros_like(a) for a in params.arrays()))
+    hidden_grad_next = np.zeros_like(run.hidden_states[0])
+    for t in reversed(range(len(targets))):
+        output_grad = np.copy(run.probabilities[t])
+        output_grad[targets[t]] -= 1
+        grads.output_weights_V += output_grad @ run.hidden_states[t].T
+        grads.output_bias += output_grad
+        hidden_grad = params.output_weights_V.T @ output_grad + hidden_grad_next
+        hidden_grad_raw = (1 - run.hidden_states[t] * run.hidden_states[t]) * hidden_grad
+        grads.hidden_bias += hidden_grad_raw
+        grads.input_weights_U += hidden_grad_raw @ run.xs[t].T
+        grads.hidden_weights_W += hidden_grad_raw @ run.hidden_states[t - 1].T
+        hidden_grad_next = params.hidden_weights_W.T @ hidden_grad_raw
+    for grad in grads.arrays():
+        np.clip(grad, -clip, clip, out=grad)
+    return grads
+
+
+@dataclass
+class Optimizer:
+    """Plain gradient descent ("sgd") or Adagrad, applied in place."""
+
+    kind: str
+    learning_rate: float
+    memory: list[Array] = field(default_factory=list)
+
+    def step(self, params: Params, grads: Params) -> None:
+        """Move every parameter against its gradient."""
+        if self.kind == "sgd":
+            for param, grad in zip(params.arrays(), grads.arrays(), strict=True):
+                param -= self.learning_rate * grad
+            return
+        if not self.memory:
+            self.memory = [np.zeros_like(a) for a in params.arrays()]
+        for param, grad, mem in zip(params.arrays(), grads.arrays(), self.memory, strict=True):
+            mem += grad * grad
+            param += -self.learning_rate * grad / np.sqrt(mem + 1e-8)
+
+
+@dataclass
+class Window:
+    """One slice of the training text, as the data loop cuts it."""
+
+    position: int
+    inputs: list[int]
+    targets: list[int]
+    hidden_state_prev: Array
+
+
+class DataLoop:
+    """min-char-rnn's pointer over the text: windows of seq_length, reset at the end."""
+
+    def __init__(self, encoded: list[int], seq_length: int, hidden_size: int) -> None:
+        self.encoded = encoded
+        self.seq_length = seq_length
+        self.position = 0
+        self.updates_done = 0
+        self.hidden_state = np.zeros((hidden_size, 1))
+
+    def next_window(self) -> Window:
+        """The window the next update trains on, with the hidden state carried into it."""
+        if self.position + self.seq_length + 1 >= len(self.encoded) or self.updates_done == 0:
+            self.position = 0
+            self.hidden_state = np.zeros_like(self.hidden_state)
+        p, n = self.position, self.seq_length
+        return Window(p, self.encoded[p:p + n], self.encoded[p + 1:p + n + 1], self.hidden_state)
+
+    def advance(self, last_hidden_state: Array) -> None:
+        """Carry the window's last hidden state and move the pointer on."""
+        self.hidden_state = last_hidden_state
+        self.position += self.seq_length
+        self.updates_done += 1
+
+
+@dataclass
+class TrainingRun:
+    """What training leaves behind: final weights, the loop's state and its history."""
+
+    params: Params
+    loop: DataLoop
+    losses: list[float]
+    checkpoints: list[tuple[int, Params, Array]]
+
+
+def checkpoint_updates(updates: int, count: int = 50) -> list[int]:
+    """About `count` evenly spaced update numbers from 0 to `updates`, both ends included."""
+    return sorted({round(i * updates / count) for i in range(count + 1)})
+
+
+def train(params: Params, encoded: list[int], seq_length: int, updates: int,
+          optimizer: Optimizer, clip: float) -> TrainingRun:
+    """Run `updates` steps of the data loop, recording losses and checkpoints."""
+    loop = DataLoop(encoded, seq_length, params.hidden_bias.shape[0])
+    wanted = set(checkpoint_updates(updates))
+    checkpoints = [(0, params.copy(), np.copy(loop.hidden_state))]
+    losses: list[float] = []
+    for n in range(1, updates + 1):
+        window = loop.next_window()
+        run = forward(params, window.inputs, window.targets, window.hidden_state_prev)
+        grads = backward(params, run, window.targets, clip)
+        optimizer.step(params, grads)
+        losses.append(run.loss)
+        loop.advance(run.hidden_states[len(window.inputs) - 1])
+        if n in wanted:
+            checkpoints.append((n, params.copy(), np.copy(loop.hidden_state)))
+    return TrainingRun(params, loop, losses, checkpoints)

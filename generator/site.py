@@ -1,0 +1,281 @@
+"""The build: discover pages, train their networks, render with the theme, write build/site atomically."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from pygments.formatters import HtmlFormatter
+
+from . import blocks as blocks_module
+from .blocks import RnnBlock, Scan, option_problem
+from .cache import TraceCache
+from .config import SiteConfig, load_config, theme_folder
+from .errors import BuildError, Problem
+from .figure import render_figure
+from .markdown_ext import PageContext, render_markdown
+from .networks import Outcome, obtain_traces
+from .pages import SourcePage, read_page
+from .spec import Network, build_network
+from .trace import Trace, trace_json
+from .values import InlineReferenceError, resolve
+
+RESERVED_SLUGS = {"static", "traces", "404"}
+STYLESHEET = "unrolled.css"
+
+
+@dataclass
+class Layout:
+    """Where a project keeps its inputs and writes its outputs."""
+
+    root: Path
+
+    @property
+    def content(self) -> Path:
+        """The folder of Markdown pages and site.toml."""
+        return self.root / "content"
+
+    @property
+    def site(self) -> Path:
+        """The finished site."""
+        return self.root / "build" / "site"
+
+    @property
+    def cache(self) -> Path:
+        """The trace cache."""
+        return self.root / "build" / "cache"
+
+    def display(self, path: Path) -> str:
+        """A path as the author would type it: relative to the project."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+@dataclass
+class BuildResult:
+    """What a build did, for the summary line."""
+
+    pages: int = 0
+    figures: int = 0
+    trained: int = 0
+    seconds: float = 0.0
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+@dataclass
+class _Figure:
+    page: SourcePage
+    block: RnnBlock
+    network: Network
+
+
+def _environment(theme: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(theme / "templates"),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _collect_networks(layout: Layout, config: SiteConfig, pages: list[SourcePage],
+                      scans: dict[str, Scan], problems: list[Problem]) -> list[_Figure]:
+    figures: list[_Figure] = []
+    seen: dict[str, str] = {}
+    for page in pages:
+        for block in scans[page.slug].blocks:
+            if not block.name or not blocks_module.NAME.match(block.name):
+                continue
+            where = f"{page.display_path}:{block.line}"
+            if block.name in seen:
+                problems.append(Problem(page.display_path, block.line,
+                                        f"network name '{block.name}' is already used at {seen[block.name]}; "
+                                        "names must be unique across the site"))
+                continue
+            seen[block.name] = where
+            network, errors = build_network(block.name, block.options, config.rnn, page.source.parent)
+            for error in errors:
+                line, message = option_problem(block, error)
+                problems.append(Problem(page.display_path, line, message))
+            if network is not None:
+                figures.append(_Figure(page, block, network))
+    return figures
+
+
+def _check_links(page: SourcePage, links: list[tuple[str, str]], outputs: set[str],
+                 problems: list[Problem]) -> None:
+    here = posixpath.dirname(page.output_path)
+    for original, path in links:
+        line = next((i for i, text in enumerate(page.lines, 1) if original in text), page.body_first_line)
+        if path.startswith("/"):
+            problems.append(Problem(page.display_path, line, f"link '{original}' starts with '/'; use a "
+                                                             "relative link so the site works under any path"))
+            continue
+        target = posixpath.normpath(posixpath.join(here, path)) if path else page.output_path
+        if path.endswith("/") or target == ".":
+            target = posixpath.join(target, "index.html").removeprefix("./")
+        if target not in outputs and posixpath.join(target, "index.html") not in outputs:
+            problems.append(Problem(page.display_path, line, f"link '{original}' points to nothing in the "
+                                                             "site; check the file name"))
+
+
+class SiteBuilder:
+    """One build of one project, from content/ to build/site."""
+
+    def __init__(self, layout: Layout, report: Callable[[Outcome], None]) -> None:
+        self.layout = layout
+        self.report = report
+
+    def build(self) -> BuildResult:
+        """Run the whole pipeline; raise BuildError listing every problem, leaving build/site as it was."""
+        started = time.perf_counter()
+        layout = self.layout
+        problems: list[Problem] = []
+        config, config_problems = load_config(layout.content / "site.toml",
+                                              layout.display(layout.content / "site.toml"))
+        problems.extend(config_problems)
+        theme = theme_folder(layout.root, config)
+        if not (theme / "templates").is_dir():
+            problems.append(Problem(layout.display(layout.content / "site.toml"), 1,
+                                    f"theme '{config.theme}' not found: no folder {layout.display(theme)}"))
+        pages = self._read_pages(problems)
+        scans = {page.slug: blocks_module.scan(page.body, page.body_first_line) for page in pages}
+        for page in pages:
+            problems.extend(Problem(page.display_path, line, message) for line, message
+                            in scans[page.slug].errors)
+        figures = _collect_networks(layout, config, pages, scans, problems)
+        outcomes = obtain_traces([f.network for f in figures], TraceCache(layout.cache), self.report)
+        traces: dict[str, Trace] = {}
+        for figure, outcome in zip(figures, outcomes, strict=True):
+            if outcome.trace is not None:
+                traces[outcome.name] = outcome.trace
+            elif outcome.error is not None:
+                line, message = option_problem(figure.block, outcome.error)
+                problems.append(Problem(figure.page.display_path, line, message))
+        broken = {b.name for s in scans.values() for b in s.blocks} - set(traces)
+        for page in pages:
+            for line, reference in scans[page.slug].references:
+                if reference.split(".")[0].split("|")[0] in broken:
+                    continue
+                try:
+                    resolve(traces, reference)
+                except InlineReferenceError as exc:
+                    problems.append(Problem(page.display_path, line, str(exc)))
+        if problems or not (theme / "templates").is_dir():
+            raise BuildError(problems)
+        files = self._render(config, theme, pages, scans, figures, traces, problems)
+        if problems:
+            raise BuildError(problems)
+        _write_atomically(layout.site, files)
+        trained = sum(1 for o in outcomes if not o.cached)
+        return BuildResult(len(pages), len(figures), trained, time.perf_counter() - started, outcomes)
+
+    def _read_pages(self, problems: list[Problem]) -> list[SourcePage]:
+        pages = []
+        for source in sorted(self.layout.content.glob("*.md")):
+            page = read_page(source, self.layout.display(source))
+            if page.slug in RESERVED_SLUGS:
+                problems.append(Problem(page.display_path, 1, f"'{page.slug}' is reserved for the site's own "
+                                                              "files; rename the page"))
+            problems.extend(page.problems)
+            pages.append(page)
+        if not pages:
+            problems.append(Problem(self.layout.display(self.layout.content), 1,
+                                    "no Markdown pages found; add content/index.md"))
+        elif not any(page.slug == "index" for page in pages):
+            problems.append(Problem(self.layout.display(self.layout.content), 1,
+                                    "no content/index.md: the site needs a home page"))
+        return sorted(pages, key=lambda p: (p.slug != "index", p.order, p.slug))
+
+    def _render(self, config: SiteConfig, theme: Path, pages: list[SourcePage], scans: dict[str, Scan],
+                figures: list[_Figure], traces: dict[str, Trace],
+                problems: list[Problem]) -> dict[str, bytes]:
+        env = _environment(theme)
+        files = _static_files(theme, self.layout.content)
+        for name, recorded in traces.items():
+            files[f"traces/{name}.json"] = trace_json(recorded).encode("utf-8")
+        page_urls = {page.slug: page.output_path for page in pages}
+        captions = {f.block.name: f.block.options.get("caption", "") for f in figures}
+        outputs = set(files) | set(page_urls.values()) | {"404.html"}
+        for page in pages:
+            context = PageContext(
+                first_line=page.body_first_line,
+                blocks=[b for b in scans[page.slug].blocks if b.name in traces],
+                render_figure=lambda block: render_figure(env, traces[block.name], captions[block.name]),
+                traces=traces, page_urls=page_urls, output_path=page.output_path)
+            body = render_markdown("\n".join(page.body), context)
+            _check_links(page, context.links, outputs, problems)
+            files[page.output_path] = _render_page(env, "page.html", config, pages, page.output_path,
+                                                   page, body)
+        files["404.html"] = _render_page(env, "404.html", config, pages, "404.html", None, "")
+        if config.base_url:
+            files["sitemap.xml"] = env.get_template("sitemap.xml").render(
+                urls=[config.base_url + p.output_path.removesuffix("index.html") for p in pages]
+            ).encode("utf-8")
+        return files
+
+
+def _render_page(env: jinja2.Environment, template: str, config: SiteConfig, pages: list[SourcePage],
+                 output_path: str, page: SourcePage | None, body: str) -> bytes:
+    depth = output_path.count("/")
+    root = "../" * depth
+    context: dict[str, Any] = {
+        "site": config,
+        "page": page,
+        "root": root,
+        "content": Markup(body),
+        "nav": [{"title": p.title, "url": root + p.output_path, "current": p is page} for p in pages],
+        "canonical": (config.base_url + output_path.removesuffix("index.html")) if config.base_url else "",
+    }
+    return env.get_template(template).render(context).encode("utf-8")
+
+
+def _static_files(theme: Path, content: Path) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    static = theme / "static"
+    for path in sorted(static.rglob("*")):
+        if path.is_file():
+            files[f"static/{path.relative_to(static).as_posix()}"] = path.read_bytes()
+    light = HtmlFormatter(style="default").get_style_defs(".highlight")
+    dark = HtmlFormatter(style="monokai").get_style_defs(".highlight")
+    pygments_css = (f"\n/* Pygments: code highlighting */\n{light}\n"
+                    f"@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n")
+    files[f"static/{STYLESHEET}"] = files.get(f"static/{STYLESHEET}", b"") + pygments_css.encode("utf-8")
+    for path in sorted(content.rglob("*")):
+        if path.is_file() and path.suffix != ".md" and path.name != "site.toml":
+            files[path.relative_to(content).as_posix()] = path.read_bytes()
+    return files
+
+
+def _write_atomically(site: Path, files: dict[str, bytes]) -> None:
+    """Write every file into a fresh folder beside `site`, then swap it in whole."""
+    site.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site.parent))
+    try:
+        for relative, data in sorted(files.items()):
+            target = temporary / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        os.chmod(temporary, 0o755)
+        old = site.with_name(f".site-old-{os.getpid()}")
+        if site.exists():
+            os.replace(site, old)
+        os.replace(temporary, site)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+

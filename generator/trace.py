@@ -1,0 +1,116 @@
+"""Train a network, run its shown window and record every number as a trace (schema 1)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from . import rnn
+from .errors import OptionError
+from .spec import Network
+
+SCHEMA = 1
+LOSS_HISTORY_POINTS = 200
+LOSS_KIND = "cross-entropy summed over the update's window, before the update"
+
+Trace = dict[str, Any]
+
+
+def _column(vector: rnn.Array) -> list[float]:
+    return [float(x) for x in vector.ravel()]
+
+
+def _matrix(matrix: rnn.Array) -> list[list[float]]:
+    return [[float(x) for x in row] for row in matrix]
+
+
+def params_json(params: rnn.Params) -> dict[str, Any]:
+    """The five weights under their code names: matrices as rows, column vectors flat."""
+    return {
+        "input_weights_U": _matrix(params.input_weights_U),
+        "hidden_weights_W": _matrix(params.hidden_weights_W),
+        "hidden_bias": _column(params.hidden_bias),
+        "output_weights_V": _matrix(params.output_weights_V),
+        "output_bias": _column(params.output_bias),
+    }
+
+
+def _sampled_history(losses: list[float]) -> tuple[list[int], list[float]]:
+    if len(losses) <= LOSS_HISTORY_POINTS:
+        picks = list(range(len(losses)))
+    else:
+        picks = sorted({round(i * (len(losses) - 1) / (LOSS_HISTORY_POINTS - 1))
+                        for i in range(LOSS_HISTORY_POINTS)})
+    return [i + 1 for i in picks], [losses[i] for i in picks]
+
+
+def record_trace(network: Network) -> Trace:
+    """Train the network as its spec says and record the forward pass of its shown window."""
+    spec, vocab = network.spec, network.vocab
+    encoded = [vocab.index(c) for c in network.text]
+    params = rnn.init_params(len(vocab), spec.hidden_size, spec.init_scale, spec.seed)
+    optimizer = rnn.Optimizer(spec.optimizer, spec.learning_rate)
+    run = rnn.train(params, encoded, spec.seq_length, spec.updates, optimizer, spec.clip)
+    if spec.inputs is not None and spec.targets is not None:
+        inputs = [vocab.index(c) for c in spec.inputs]
+        targets = [vocab.index(c) for c in spec.targets]
+        hidden_state_prev = np.zeros((spec.hidden_size, 1))
+        position = None
+    else:
+        window = run.loop.next_window()
+        inputs, targets, hidden_state_prev = window.inputs, window.targets, window.hidden_state_prev
+        position = window.position
+    shown = rnn.forward(run.params, inputs, targets, hidden_state_prev)
+    if not all(np.all(np.isfinite(a)) for a in run.params.arrays()) or not math.isfinite(shown.loss):
+        raise OptionError("learning-rate", f"training of '{spec.name}' diverged (weights became "
+                                           "infinite); lower learning-rate or clip")
+    steps = []
+    loss = 0.0
+    for t in range(len(inputs)):
+        loss += -np.log(shown.probabilities[t][targets[t], 0])
+        steps.append({
+            "xs": _column(shown.xs[t]),
+            "hidden_states": _column(shown.hidden_states[t]),
+            "outputs": _column(shown.outputs[t]),
+            "probabilities": _column(shown.probabilities[t]),
+            "loss": float(loss),
+        })
+    history_updates, history = _sampled_history(run.losses)
+    return {
+        "schema": SCHEMA,
+        "name": spec.name,
+        "vocab": vocab,
+        "spec": spec.options(),
+        "params": params_json(run.params),
+        "hidden_state_prev": _column(hidden_state_prev),
+        "inputs": inputs,
+        "targets": targets,
+        "window_position": position,
+        "steps": steps,
+        "training": {
+            "updates": spec.updates,
+            "text_length": len(network.text),
+            "final_loss": run.losses[-1] if run.losses else None,
+            "loss_kind": LOSS_KIND,
+            "loss_history_updates": history_updates,
+            "loss_history": history,
+            "checkpoints": [
+                {"update": n, "params": params_json(p), "hidden_state": _column(h)}
+                for n, p, h in run.checkpoints
+            ],
+        },
+    }
+
+
+def trace_json(trace: Trace) -> str:
+    """The trace as compact JSON, every float at full float64 precision (shortest round-trip repr)."""
+    return json.dumps(trace, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def script_safe_json(trace: Trace) -> str:
+    """The JSON made safe inside a <script> element: no `</script>`, `<!--` or `&` can break out."""
+    return (trace_json(trace).replace("&", "\\u0026").replace("<", "\\u003c")
+            .replace(">", "\\u003e").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
