@@ -61,9 +61,7 @@ def init_params(vocab_size: int, hidden_size: int, init_scale: float, seed: int)
 def forward(params: Params, inputs: list[int], targets: list[int],
             hidden_state_prev: Array) -> ForwardPass:
     """Run the network over one window of inputs, keeping every value it computes."""
-    input_weights_U, hidden_weights_W = params.input_weights_U, params.hidden_weights_W
-    hidden_bias, output_weights_V = params.hidden_bias, params.output_weights_V
-    output_bias = params.output_bias
+    input_weights_U, hidden_weights_W, hidden_bias, output_weights_V, output_bias = params.arrays()
     vocab_size = output_weights_V.shape[0]
     xs, hidden_states, outputs, probabilities = {}, {}, {}, {}
     loss = 0.0
