@@ -12,7 +12,7 @@ from typing import Any
 from .errors import OptionError
 
 MAX_SHOWN_STEPS = 12
-VOCAB_RANGE = (2, 8)
+VOCAB_RANGE = (2, 12)
 TEXT_SOURCES = ("pattern", "text", "text-file")
 FIGURE_OPTIONS = ("caption",)
 WINDOW_OPTIONS = ("inputs", "targets")

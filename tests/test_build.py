@@ -1,0 +1,113 @@
+"""Whole builds: outputs, cache, determinism, safety and progress lines."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from generator.cache import TraceCache, cache_key
+from generator.site import Layout, SiteBuilder
+from generator.spec import build_network
+
+from .project import make_project, run_build, tree_digest
+
+
+def test_build_writes_pages_traces_and_404(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    result = run_build(root)
+    assert result.exit_code == 0, result.output
+    site = root / "build" / "site"
+    files = set(tree_digest(site))
+    assert {"index.html", "other/index.html", "404.html", "traces/tiny.json",
+            "static/unrolled.css", "static/unrolled.js"} <= files
+    assert "sitemap.xml" not in files
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert '<script type="application/json" data-rnn-trace="tiny">' in html
+    assert 'href="other/index.html"' in html
+    inline = re.search(r'<script type="application/json" data-rnn-trace="tiny">(.*?)</script>', html, re.S)
+    assert inline is not None
+    assert json.loads(inline.group(1)) == json.loads((site / "traces" / "tiny.json").read_text(encoding="utf-8"))
+    assert 'href="../index.html"' in (site / "other" / "index.html").read_text(encoding="utf-8")
+
+
+def test_progress_lines_and_quiet(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    first = run_build(root)
+    assert re.search(r"^trained tiny: 20 updates, final loss \d+\.\d{4}, \d+\.\d\d s$", first.output, re.M)
+    assert re.search(r"^built 2 pages, 1 figures \(1 trained, 0 cached\) in \d+\.\d\d s", first.output, re.M)
+    assert run_build(root, "-q").output == ""
+    assert "cached tiny" in run_build(root, "-v").output
+
+
+def test_second_build_trains_nothing_and_truncated_cache_is_retrained(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    layout = Layout(root)
+    assert SiteBuilder(layout, lambda o: None).build().trained == 1
+    assert SiteBuilder(layout, lambda o: None).build().trained == 0
+    entry = next(layout.cache.glob("*.json"))
+    entry.write_bytes(entry.read_bytes()[:100])
+    assert SiteBuilder(layout, lambda o: None).build().trained == 1
+    assert SiteBuilder(layout, lambda o: None).build().trained == 0
+
+
+def test_cache_rejects_a_mismatched_entry(tmp_path: Path) -> None:
+    network, _ = build_network("tiny", {"pattern": "10", "length": "40"}, {}, tmp_path)
+    assert network is not None
+    cache = TraceCache(tmp_path / "cache")
+    cache.store(network, {"schema": 1, "name": "tiny"})
+    assert cache.load(network) is not None
+    path = tmp_path / "cache" / f"{cache_key(network)}.json"
+    path.write_text(json.dumps({"key": "0" * 64, "trace": {"schema": 1, "name": "tiny"}}), encoding="utf-8")
+    assert cache.load(network) is None
+    path.write_text("not json", encoding="utf-8")
+    assert cache.load(network) is None
+    assert not list((tmp_path / "cache").glob(".*.tmp"))
+
+
+def test_cold_and_warm_builds_are_byte_identical(tmp_path: Path) -> None:
+    root = make_project(tmp_path, site_toml='title = "Test"\nbase_url = "https://example.org/unrolled"\n')
+    assert run_build(root, "-q").exit_code == 0
+    cold = tree_digest(root / "build" / "site")
+    assert run_build(root, "-q").exit_code == 0
+    warm = tree_digest(root / "build" / "site")
+    shutil.rmtree(root / "build")
+    assert run_build(root, "-q").exit_code == 0
+    assert cold == warm == tree_digest(root / "build" / "site")
+    sitemap = (root / "build" / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>https://example.org/unrolled/</loc>" in sitemap
+    assert "<loc>https://example.org/unrolled/other/</loc>" in sitemap
+
+
+HOSTILE = '</script><b>&"'
+
+
+def test_hostile_training_text_injects_nothing(tmp_path: Path) -> None:
+    page = ("# Hostile &amp; <i>title</i>\n\n```{rnn} hostile\n"
+            f":text: {HOSTILE * 3}\n:updates: 5\n:caption: {HOSTILE}\n```\n\n"
+            "Vocabulary: {rnn}`hostile.vocab`.\n")
+    root = make_project(tmp_path, {"index.md": page})
+    result = run_build(root)
+    assert result.exit_code == 0, result.output
+    html = (root / "build" / "site" / "index.html").read_text(encoding="utf-8")
+    assert "<b>" not in html and "</script><" not in html.replace('</script>\n<', "")
+    assert html.count("</script>") == html.count("<script")
+    trace = json.loads((root / "build" / "site" / "traces" / "hostile.json").read_text(encoding="utf-8"))
+    assert "".join(trace["vocab"]) == "".join(sorted(set(HOSTILE)))
+
+
+def test_new_scaffolds_a_page_that_builds(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    root = make_project(tmp_path)
+    result = CliRunner().invoke(main, ["new", "my-section", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    assert (root / "content" / "my-section.md").exists()
+    again = CliRunner().invoke(main, ["new", "my-section", "--root", str(root)])
+    assert again.exit_code == 1 and "already exists" in again.output
+    built = run_build(root)
+    assert built.exit_code == 0, built.output
+    assert (root / "build" / "site" / "my-section" / "index.html").exists()

@@ -1,0 +1,107 @@
+"""The trace contract: every number recomputed here, independently, from the stored params."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from generator.trace import script_safe_json, trace_json
+
+
+def recompute(trace: dict[str, Any]) -> list[dict[str, Any]]:
+    """A forward pass written for the test, from the trace's params only (no generator code)."""
+    p = {k: np.array(v, dtype=np.float64) for k, v in trace["params"].items()}
+    u, w, v = p["input_weights_U"], p["hidden_weights_W"], p["output_weights_V"]
+    bh, by = p["hidden_bias"].reshape(-1, 1), p["output_bias"].reshape(-1, 1)
+    h = np.array(trace["hidden_state_prev"]).reshape(-1, 1)
+    total, steps = 0.0, []
+    for x_index, target in zip(trace["inputs"], trace["targets"], strict=True):
+        x = np.zeros((len(trace["vocab"]), 1))
+        x[x_index] = 1
+        h = np.tanh(u @ x + w @ h + bh)
+        y = v @ h + by
+        prob = np.exp(y) / np.exp(y).sum()
+        total += -math.log(prob[target, 0])
+        steps.append({"xs": x.ravel(), "hidden_states": h.ravel(), "outputs": y.ravel(),
+                      "probabilities": prob.ravel(), "loss": total})
+    return steps
+
+
+@pytest.mark.parametrize("name", ["untrained", "alternating", "useful"])
+def test_every_number_recomputes_from_params(article_traces: dict[str, Any], name: str) -> None:
+    trace = json.loads(trace_json(article_traces[name]))
+    expected = recompute(trace)
+    assert len(trace["steps"]) == len(expected) == 4
+    for stored, mine in zip(trace["steps"], expected, strict=True):
+        for key in ("xs", "hidden_states", "outputs", "probabilities"):
+            assert np.allclose(stored[key], mine[key], rtol=0, atol=1e-12), key
+        assert abs(stored["loss"] - mine["loss"]) < 1e-12
+
+
+def test_schema_keys_and_orientation(article_traces: dict[str, Any]) -> None:
+    trace = article_traces["useful"]
+    assert trace["schema"] == 1 and trace["name"] == "useful" and trace["vocab"] == ["0", "1"]
+    assert trace["spec"] == {"name": "useful", "pattern": "011", "length": 295, "hidden_size": 3, "seq_length": 4,
+                             "learning_rate": 0.1, "optimizer": "sgd", "init_scale": 0.1, "clip": 5.0,
+                             "seed": 42, "updates": 4700}
+    params = trace["params"]
+    assert np.shape(params["input_weights_U"]) == (3, 2)
+    assert np.shape(params["hidden_weights_W"]) == (3, 3)
+    assert np.shape(params["output_weights_V"]) == (2, 3)
+    assert len(params["hidden_bias"]) == 3 and len(params["output_bias"]) == 2
+    assert set(trace["steps"][0]) == {"xs", "hidden_states", "outputs", "probabilities", "loss"}
+
+
+def test_article_windows(article_traces: dict[str, Any]) -> None:
+    untrained, alternating, useful = (article_traces[n] for n in ("untrained", "alternating", "useful"))
+    assert (untrained["inputs"], untrained["targets"]) == ([1, 0, 1, 0], [0, 1, 0, 1])
+    assert not any(untrained["hidden_state_prev"])
+    assert (alternating["inputs"], alternating["targets"]) == ([1, 0, 1, 0], [0, 1, 0, 1])
+    assert (useful["inputs"], useful["targets"]) == ([1, 1, 0, 1], [1, 0, 1, 1])
+    assert useful["window_position"] == 112 and any(useful["hidden_state_prev"])
+
+
+def test_trained_networks_are_sure_and_the_untrained_one_is_not(article_traces: dict[str, Any]) -> None:
+    for name in ("alternating", "useful"):
+        trace = article_traces[name]
+        for step, target in zip(trace["steps"], trace["targets"], strict=True):
+            assert step["probabilities"][target] > 0.999, name
+    for step in article_traces["untrained"]["steps"]:
+        assert all(0.49 < p < 0.51 for p in step["probabilities"])
+
+
+def test_the_original_authors_hidden_states(article_traces: dict[str, Any]) -> None:
+    steps = article_traces["useful"]["steps"]
+    assert np.round(steps[0]["hidden_states"], 2).tolist() == [0.72, 0.58, 0.96]
+    assert np.round(steps[1]["hidden_states"], 2).tolist() == [-0.76, 0.89, -0.95]
+
+
+def test_training_history_and_checkpoints(article_traces: dict[str, Any]) -> None:
+    training = article_traces["alternating"]["training"]
+    assert training["updates"] == 6400
+    assert "cross-entropy" in training["loss_kind"]
+    assert training["loss_history_updates"][0] == 1 and training["loss_history_updates"][-1] == 6400
+    assert training["loss_history"][0] > 2.0 > 0.01 > training["loss_history"][-1]
+    checkpoints = training["checkpoints"]
+    assert [c["update"] for c in checkpoints][::10] == [0, 1280, 2560, 3840, 5120, 6400]
+    assert len(checkpoints) == 51
+    assert checkpoints[-1]["params"] == article_traces["alternating"]["params"]
+    untrained = article_traces["untrained"]["training"]
+    assert untrained["loss_history"] == [] and [c["update"] for c in untrained["checkpoints"]] == [0]
+    assert untrained["checkpoints"][0]["params"] == article_traces["untrained"]["params"]
+
+
+def test_floats_round_trip_at_full_precision(article_traces: dict[str, Any]) -> None:
+    trace = article_traces["useful"]
+    assert json.loads(trace_json(trace)) == trace
+
+
+def test_script_safe_json_cannot_close_the_script() -> None:
+    hostile = {"text": "</script><script>alert(1)</script><!-- & \u2028"}
+    safe = script_safe_json(hostile)
+    assert "<" not in safe and ">" not in safe and "&" not in safe and "\u2028" not in safe
+    assert json.loads(safe) == hostile
