@@ -75,8 +75,10 @@ def load_config(path: Path, display_path: str) -> tuple[SiteConfig, list[Problem
                                 "base_url must start with http:// or https://"))
     rnn = settings.get("rnn", {})
     assert isinstance(rnn, dict)
-    for error in check_defaults(rnn):
+    rnn_errors = check_defaults(rnn)
+    for error in rnn_errors:
         problems.append(Problem(display_path, _line_of(lines, error.option, "rnn"), error.message))
+    settings["rnn"] = {key: value for key, value in rnn.items() if key not in {e.option for e in rnn_errors}}
     if base_url and not base_url.endswith("/"):
         settings["base_url"] = base_url + "/"
     return SiteConfig(**settings), problems  # type: ignore[arg-type]

@@ -174,7 +174,7 @@ class SiteBuilder:
                     resolve(traces, reference)
                 except InlineReferenceError as exc:
                     problems.append(Problem(page.display_path, line, str(exc)))
-        if problems or not (theme / "templates").is_dir():
+        if not (theme / "templates").is_dir():
             raise BuildError(problems)
         files = self._render(config, theme, pages, scans, figures, traces, problems)
         if problems:

@@ -1,0 +1,117 @@
+"""Bad input: one line per problem naming path:line, exit status 1, and build/site untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .project import TINY_PAGE, make_project, run_build, tree_digest
+
+BLOCK_LINE = TINY_PAGE.splitlines().index("```{rnn} tiny") + 1
+
+
+def _break(text: str, old: str, new: str) -> str:
+    assert old in text
+    return text.replace(old, new)
+
+
+CASES = {
+    "unknown option": (
+        {"index.md": _break(TINY_PAGE, ":updates: 20", ":updatse: 20")},
+        f"content/index.md:{BLOCK_LINE + 3}: tiny: unknown option 'updatse'; did you mean 'updates'?"),
+    "bad value": (
+        {"index.md": _break(TINY_PAGE, ":updates: 20", ":updates: lots")},
+        f"content/index.md:{BLOCK_LINE + 3}: tiny: updates must be a whole number"),
+    "missing text source": (
+        {"index.md": _break(TINY_PAGE, ":pattern: 10\n:length: 40\n", "")},
+        f"content/index.md:{BLOCK_LINE}: tiny: give exactly one text source"),
+    "missing text file": (
+        {"index.md": _break(TINY_PAGE, ":pattern: 10\n:length: 40\n", ":text-file: corpus.txt\n")},
+        f"content/index.md:{BLOCK_LINE + 1}: tiny: text-file 'corpus.txt' not found"),
+    "window outside vocabulary": (
+        {"index.md": _break(TINY_PAGE, ":updates: 20", ":updates: 20\n:inputs: 1x\n:targets: 01")},
+        f"content/index.md:{BLOCK_LINE + 4}: tiny: inputs uses 'x', which the training text never contains"),
+    "duplicate network name": (
+        {"index.md": TINY_PAGE, "other.md": "# Other\n\n```{rnn} tiny\n:pattern: 01\n:length: 30\n```\n"},
+        "content/other.md:3: network name 'tiny' is already used at content/index.md:"),
+    "unknown inline reference": (
+        {"index.md": _break(TINY_PAGE, "tiny.steps[0].hidden_states", "tiny.steps[0].hiden_states")},
+        "content/index.md:8: tiny.steps[0] has no 'hiden_states'; did you mean 'hidden_states'?"),
+    "unknown network in inline reference": (
+        {"index.md": _break(TINY_PAGE, "tiny.steps[0].hidden_states", "tiyn.steps[0].hidden_states")},
+        "content/index.md:8: inline reference names no network 'tiyn'; did you mean 'tiny'?"),
+    "broken internal link": (
+        {"index.md": _break(TINY_PAGE, "(other.md)", "(othr.md)")},
+        "content/index.md:17: link 'othr.md' points to nothing in the site"),
+    "unclosed block": (
+        {"index.md": _break(TINY_PAGE, ":caption: A tiny network.\n```\n", ":caption: A tiny network.\n")},
+        f"content/index.md:{BLOCK_LINE}: the {{rnn}} block 'tiny' is never closed"),
+    "malformed option line": (
+        {"index.md": _break(TINY_PAGE, ":updates: 20", "updates = 20")},
+        f"content/index.md:{BLOCK_LINE + 3}: expected ':option: value'"),
+    "bad front matter": (
+        {"index.md": _break(TINY_PAGE, 'title = "Tiny"', "title = Tiny")},
+        "content/index.md:2: front matter is not valid TOML"),
+}
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    root = make_project(tmp_path)
+    assert run_build(root, "-q").exit_code == 0
+    return root
+
+
+def _assert_fails_cleanly(root: Path, expected: str) -> None:
+    site = root / "build" / "site"
+    before = tree_digest(site)
+    result = run_build(root, "-q")
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert any(line.startswith(expected) for line in lines), result.output
+    assert lines[-1].startswith("build failed:")
+    assert tree_digest(site) == before
+    assert sorted(p.name for p in (root / "build").iterdir()) == ["cache", "site"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_is_reported_at_its_line(built: Path, case: str) -> None:
+    pages, expected = CASES[case]
+    for name, text in pages.items():
+        (built / "content" / name).write_text(text, encoding="utf-8")
+    _assert_fails_cleanly(built, expected)
+
+
+def test_invalid_site_toml_names_its_line(built: Path) -> None:
+    (built / "content" / "site.toml").write_text('title = "T"\n\n[rnn]\nhidden-size = "x"\nsede = 3\n', "utf-8")
+    _assert_fails_cleanly(built, "content/site.toml:4: [rnn] hidden-size must be a whole number")
+    _assert_fails_cleanly(built, "content/site.toml:5: [rnn] cannot set 'sede'; did you mean 'seed'?")
+    (built / "content" / "site.toml").write_text('title = "T"\nauthor = \n', "utf-8")
+    _assert_fails_cleanly(built, "content/site.toml:2: not valid TOML")
+
+
+def test_a_file_that_is_not_utf8(built: Path) -> None:
+    (built / "content" / "other.md").write_bytes(b"# Other\n\nCaf\xe9 au lait\n")
+    _assert_fails_cleanly(built, "content/other.md:3: not UTF-8 text (byte 0xe9)")
+
+
+def test_every_problem_is_reported_in_one_run(built: Path) -> None:
+    page = _break(TINY_PAGE, ":updates: 20", ":updates: -3\n:hiden-size: 2")
+    page = _break(page, "(other.md)", "(gone.md)")
+    (built / "content" / "index.md").write_text(page, encoding="utf-8")
+    result = run_build(built, "-q")
+    assert result.exit_code == 1
+    problems = [line for line in result.output.splitlines() if line.startswith("content/")]
+    assert len(problems) == 3, result.output
+    assert "build failed: 3 problems" in result.output
+
+
+def test_an_absolute_link_is_refused(built: Path) -> None:
+    (built / "content" / "other.md").write_text("# Other\n\n[home](/index.html)\n", encoding="utf-8")
+    _assert_fails_cleanly(built, "content/other.md:3: link '/index.html' starts with '/'")
+
+
+def test_a_missing_theme_is_named(built: Path) -> None:
+    (built / "content" / "site.toml").write_text('theme = "fancy"\n', encoding="utf-8")
+    _assert_fails_cleanly(built, "content/site.toml:1: theme 'fancy' not found")
