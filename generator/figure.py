@@ -1,21 +1,76 @@
-"""Render one `{rnn}` figure: the trace inline, the diagram, the code listing and the table."""
+"""Render one `{rnn}` figure: the trace inline, the diagram, the code listing, the player and the table."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
+from . import rnn
+from .diagram import render_diagram
+from .listing import listing_html
+from .program import forward_source, record_program
+from .refs import SMALL_KEEPING
+from .rnn import PARAM_NAMES
 from .trace import Trace, script_safe_json
+from .values import format_number
+
+# The training record stays in traces/NAME.json; the page plays the forward pass only.
+NOT_INLINE = ("checkpoints", "loss_history", "loss_history_updates")
+# Diagrams at most this wide (px) sit beside the code on a desktop; wider ones get the full width.
+BESIDE_CODE = 560
+
+
+def inline_trace(trace: Trace) -> Trace:
+    """The trace as the page embeds it: everything but the bulky training history."""
+    training = {key: value for key, value in trace["training"].items() if key not in NOT_INLINE}
+    return {**trace, "training": training}
+
+
+@cache
+def _listing(source: str) -> Markup:
+    return listing_html(source)
+
+
+def _vector(values: list[float], ref: str) -> str:
+    return "[" + ", ".join(format_number(v, ref in SMALL_KEEPING) for v in values) + "]"
+
+
+def number_rows(trace: Trace) -> list[dict[str, str]]:
+    """One row per time step, every value in the page's number format."""
+    vocab = trace["vocab"]
+    return [{"t": str(t), "input": repr(vocab[trace["inputs"][t]]), "target": repr(vocab[trace["targets"][t]]),
+             **{ref: _vector(step[ref], ref) for ref in ("xs", "hidden_states", "outputs", "probabilities")},
+             "loss": format_number(step["loss"], True)} for t, step in enumerate(trace["steps"])]
+
+
+def weight_rows(trace: Trace) -> list[tuple[str, str]]:
+    """Each weight with its values, a matrix as its rows."""
+    rows = []
+    for name in (*PARAM_NAMES, "hidden_state_prev"):
+        values = trace["params"].get(name, trace["hidden_state_prev"])
+        text = ", ".join(_vector(row, name) for row in values) if isinstance(values[0], list) else _vector(
+            values, name)
+        rows.append((name, text))
+    return rows
 
 
 def render_figure(env: jinja2.Environment, trace: Trace, caption: str) -> str:
-    """The figure's HTML, complete without JavaScript."""
-    template = env.get_template("figure.html")
+    """The figure's HTML, complete without JavaScript: the diagram and the sentence show the final state."""
+    states = record_program(trace)
+    diagram = render_diagram(trace)
     context: dict[str, Any] = {
         "trace": trace,
         "caption": caption,
-        "trace_json": Markup(script_safe_json(trace)),
+        "trace_json": Markup(script_safe_json(inline_trace(trace))),
+        "states": states,
+        "diagram": diagram,
+        "beside_code": diagram.width <= BESIDE_CODE,
+        "listing": _listing(forward_source(rnn.forward)[0]),
+        "steps": len(states),
+        "number_rows": number_rows(trace),
+        "weight_rows": weight_rows(trace),
     }
-    return template.render(context).strip()
+    return env.get_template("figure.html").render(context).strip()

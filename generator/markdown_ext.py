@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import markdown
-from markdown.extensions import Extension
+from markdown.extensions import Extension, toc
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
@@ -108,12 +108,20 @@ class RnnExtension(Extension):
         md.treeprocessors.register(LinkProcessor(md, self.page), "rnn_links", 5)
 
 
+def _heading_slugs(figure_ids: set[str]) -> Callable[[str, str], str]:
+    """Heading ids as toc makes them, but never one a figure (id = its network's name) already has."""
+    def slugify(value: str, separator: str) -> str:
+        slug = str(toc.slugify(value, separator))
+        return f"{slug}{separator}section" if slug in figure_ids else slug
+    return slugify
+
+
 def render_markdown(source: str, page: PageContext) -> str:
     """Markdown to HTML with the site's extensions, Pygments highlighting included."""
     md = markdown.Markdown(extensions=[
         RnnExtension(page), "fenced_code", "codehilite", "tables", "toc", "attr_list", "footnotes",
     ], extension_configs={
         "codehilite": {"css_class": "highlight", "guess_lang": False},
-        "toc": {"permalink": False},
+        "toc": {"permalink": False, "slugify": _heading_slugs(set(page.traces))},
     })
     return str(md.convert(source))

@@ -101,3 +101,8 @@ def test_md_links_point_at_pages_relative_to_the_page() -> None:
 def test_code_blocks_are_highlighted() -> None:
     html = render("```python\nx = 1\n```\n")
     assert '<div class="highlight">' in html and '<span class="n">x</span>' in html
+
+
+def test_heading_ids_never_collide_with_figure_ids() -> None:
+    html = render("# Net\n\n## Other\n")
+    assert '<h1 id="net-section">Net</h1>' in html and '<h2 id="other">Other</h2>' in html

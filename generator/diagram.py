@@ -1,0 +1,214 @@
+"""The diagram's skeleton: the network unrolled over its window, laid out as SVG at build time."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from markupsafe import Markup
+
+from .refs import SMALL_KEEPING
+from .trace import Trace
+from .values import format_number
+
+LABEL_SIZE = 11  # px; the stylesheet sets the same sizes
+CHAR = 0.62  # advance of a monospace character in em, a little above DejaVu Sans Mono's 0.602
+ROW = 22  # pitch of the cells in a column
+CELL_H = 20
+WEIGHT_W = 46
+STEP_W = 54
+STEP_GAP = 20
+BAND_GAP = 28
+BLOCK_GAP = 26
+MARGIN = 4
+TONES = 8  # colour steps on each side of zero
+SQUASH = 0.6
+WEIGHTS_ROW = 960  # weights wrap to a new line past this width, or past the network's if wider
+
+
+def tone(ref: str, value: float) -> str:
+    """The colour class of a value: s-8..s8 on the signed scale, q0..q8 for inputs and probabilities.
+
+    Signed values are squashed by v / (|v| + 0.6) first, so 0.1 and 4 both read. The script computes the same
+    classes (rounding halves up, like Math.round), and the stylesheet maps them to colours.
+    """
+    if ref in ("xs", "probabilities"):
+        return f"q{math.floor(min(1.0, max(0.0, value)) * TONES + 0.5)}"
+    return f"s{math.floor(value / (abs(value) + SQUASH) * TONES + 0.5)}"
+
+
+def text_width(text: str, size: float = LABEL_SIZE) -> int:
+    """A generous estimate of a monospace label's width in whole px (whole numbers compress better)."""
+    return math.ceil(len(text) * CHAR * size)
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """The SVG and its natural size in CSS pixels."""
+
+    svg: Markup
+    width: int
+    height: int
+
+
+def _attributes(pairs: dict[str, object]) -> str:
+    return " ".join(f'{key}="{escape(str(value))}"' for key, value in pairs.items() if value is not None)
+
+
+def _cell(x: float, y: float, width: float, ref: str, value: float | None, text: str,
+          t: int | None = None, i: int | None = None, j: int | None = None) -> str:
+    """One number: a tile coloured by its value's class, with its formatted text."""
+    css = "c" if value is None or ref in ("loss", "target") else f"c {tone(ref, value)}"
+    attributes: dict[str, object] = {"class": css, "data-ref": ref, "data-t": t, "data-i": i, "data-j": j}
+    if value is not None:
+        attributes["data-value"] = repr(value)
+    attributes["transform"] = f"translate({x:g} {y:g})"
+    return (f"<g {_attributes(attributes)}><rect width=\"{width:g}\" height=\"{CELL_H}\" rx=\"3\"/>"
+            f"<text x=\"{width / 2:g}\" y=\"14\">{escape(text)}</text></g>")
+
+
+def _group(x: float, y: float, width: float, rows: int, ref: str, cells: Sequence[str],
+           t: int | None = None) -> str:
+    """A whole array: its cells with a frame the stylesheet outlines when the array is in play."""
+    frame = (f'<rect class="f" x="{x - 3:g}" y="{y - 3:g}" width="{width + 6:g}" '
+             f'height="{rows * ROW - 2 + 6}" rx="5"/>')
+    return f'<g {_attributes({"class": "v", "data-ref": ref, "data-t": t})}>{frame}{"".join(cells)}</g>'
+
+
+def _label(x: float, y: float, text: str, css: str = "l", ref: str | None = None, t: int | None = None) -> str:
+    attributes = _attributes({"class": css, "data-ref": ref, "data-t": t, "x": f"{x:g}", "y": f"{y:g}"})
+    return f"<text {attributes}>{escape(text)}</text>"
+
+
+def _column(x: float, y: float, ref: str, values: list[float], t: int | None = None,
+            width: float = STEP_W) -> str:
+    small = ref in SMALL_KEEPING
+    cells = [_cell(x, y + i * ROW, width, ref, v, format_number(v, small), t, i) for i, v in enumerate(values)]
+    return _group(x, y, width, len(values), ref, cells, t)
+
+
+def _matrix(x: float, y: float, ref: str, rows: list[list[float]], columns: bool) -> str:
+    """A weight: a grid of cells, data-j on each when the weight is a matrix (not a flat bias)."""
+    cells = [_cell(x + j * WEIGHT_W, y + i * ROW, WEIGHT_W - 2, ref, v, format_number(v), None, i,
+                   j if columns else None)
+             for i, row in enumerate(rows) for j, v in enumerate(row)]
+    return _group(x, y, len(rows[0]) * WEIGHT_W - 2, len(rows), ref, cells)
+
+
+def _height(rows: int) -> int:
+    return rows * ROW - 2
+
+
+class _Layout:
+    """The unrolled network on top, the weights it shares across steps below.
+
+    Columns: row labels, then `hidden_states[-1]` (the carried-in hidden_state_prev) as step -1, then the steps.
+    """
+
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        self.vocab = [repr(c) for c in trace["vocab"]]
+        self.hidden = len(trace["hidden_state_prev"])
+        self.steps = len(trace["steps"])
+        self.parts: list[str] = []
+        self.arrows: list[str] = []
+        self.labels_x = max(map(text_width, ("probabilities", "inputs")))
+
+    def step_x(self, t: int) -> float:
+        """The left edge of time step t's column; step -1 holds hidden_state_prev."""
+        return self.labels_x + 12 + (t + 1) * (STEP_W + STEP_GAP)
+
+    def network(self) -> tuple[float, float]:
+        """Draw the unrolled network; return its width and height."""
+        trace, steps = self.trace, self.trace["steps"]
+        for t in range(-1, self.steps):
+            middle = self.step_x(t) + STEP_W / 2
+            self.parts.append(_label(middle, 12, f"t = {t}", "l x m"))
+            if t >= 0:
+                self.parts.append(_label(middle, 31, self.vocab[trace["inputs"][t]], "l x in", "xs", t))
+        self.parts.append(_label(self.labels_x, 31, "inputs", "l e m"))
+        y = 44.0
+        bands = [("xs", len(self.vocab)), ("hidden_states", self.hidden), ("outputs", len(self.vocab)),
+                 ("probabilities", len(self.vocab))]
+        tops: dict[str, float] = {}
+        for ref, rows in bands:
+            tops[ref] = y
+            self.parts.append(_label(self.labels_x, y + 14, ref, "l e", ref))
+            for t in range(self.steps):
+                self.parts.append(_column(self.step_x(t), y, ref, steps[t][ref], t))
+            if ref != "hidden_states":
+                self.parts.extend(_label(self.step_x(0) - 7, y + i * ROW + 14, char, "l e m")
+                                  for i, char in enumerate(self.vocab))
+            y += _height(rows) + BAND_GAP
+        self._previous_state(tops["hidden_states"])
+        self._arrows(tops)
+        y += 12 - BAND_GAP
+        for ref in ("target", "loss"):
+            self.parts.append(_label(self.labels_x, y + 14, ref, "l e", ref))
+            for t in range(self.steps):
+                value = steps[t]["loss"] if ref == "loss" else None
+                text = format_number(value, True) if value is not None else self.vocab[trace["targets"][t]]
+                cell = _cell(self.step_x(t), y, STEP_W, ref, value, text, t)
+                self.parts.append(_group(self.step_x(t), y, STEP_W, 1, ref, [cell], t))
+            y += ROW + 4
+        return self.step_x(self.steps - 1) + STEP_W, y
+
+    def _previous_state(self, top: float) -> None:
+        x = self.step_x(-1)
+        self.parts.append(_column(x, top, "hidden_state_prev", self.trace["hidden_state_prev"]))
+        self.parts.append(_label(x + STEP_W, top - 9, "hidden_state_prev", "l e", "hidden_state_prev"))
+
+    def _arrows(self, tops: dict[str, float]) -> None:
+        bottoms = {"xs": tops["xs"] + _height(len(self.vocab)),
+                   "hidden_states": tops["hidden_states"] + _height(self.hidden),
+                   "outputs": tops["outputs"] + _height(len(self.vocab))}
+        for t in range(self.steps):
+            x = self.step_x(t) + STEP_W / 2
+            for upper, lower in (("xs", "hidden_states"), ("hidden_states", "outputs"), ("outputs", "probabilities")):
+                start, end = bottoms[upper] + 6, tops[lower] - 6
+                self.arrows.append(f"M{x:g} {start:g}V{end:g}m-4-5l4 5 4-5")
+        middle = tops["hidden_states"] + _height(self.hidden) / 2
+        for t in range(self.steps):
+            start = self.step_x(t) - STEP_GAP + 5
+            end = self.step_x(t) - 5
+            self.arrows.append(f"M{start:g} {middle:g}H{end:g}m-5-4l5 4-5 4")
+
+    def weights(self, top: float) -> tuple[float, float]:
+        """Draw the five weights in two rows, wrapping within a row if needed; return their extent."""
+        params = self.trace["params"]
+        limit = max(self.step_x(self.steps - 1) + STEP_W, WEIGHTS_ROW)
+        right, y = 0.0, top
+        for row in (("input_weights_U", "hidden_weights_W", "hidden_bias"), ("output_weights_V", "output_bias")):
+            x, height = 0.0, 0.0
+            for ref in row:
+                values = params[ref]
+                matrix = isinstance(values[0], list)
+                rows = values if matrix else [[v] for v in values]
+                width = max(len(rows[0]) * WEIGHT_W - 2, text_width(ref))
+                if x > 0 and x + width > limit:
+                    x, y, height = 0.0, y + height + BLOCK_GAP, 0.0
+                self.parts.append(_label(x, y + 11, ref, "l", ref))
+                self.parts.append(_matrix(x, y + 18, ref, rows, matrix))
+                right = max(right, x + width)
+                height = max(height, 18 + _height(len(rows)))
+                x += width + BLOCK_GAP
+            y += height + BLOCK_GAP
+        return right, y - BLOCK_GAP
+
+
+def render_diagram(trace: Trace) -> Diagram:
+    """The figure's SVG at the trace's final state: every value shown, as the page is without JavaScript."""
+    layout = _Layout(trace)
+    network_width, network_height = layout.network()
+    weights_width, bottom = layout.weights(network_height + 26)
+    width = round(max(network_width, weights_width) + 2 * MARGIN)
+    height = round(bottom + 2 * MARGIN)
+    vocab = ", ".join(layout.vocab)
+    label = (f"The network {trace['name']} unrolled over {layout.steps} steps: {layout.hidden} hidden units, "
+             f"vocabulary {vocab}. Every value is listed under All numbers.")
+    svg = (f'<svg class="rnn-diagram" viewBox="{-MARGIN} {-MARGIN} {width} {height}" width="{width}" '
+           f'height="{height}" role="img" aria-label="{escape(label)}">'
+           f'<path class="a" d="{"".join(layout.arrows)}"/>{"".join(layout.parts)}</svg>')
+    return Diagram(Markup(svg), width, height)
