@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from .cache import TraceCache
@@ -48,6 +47,8 @@ def obtain_traces(networks: list[Network], cache: TraceCache,
             report(outcomes[network.spec.name])
     workers = min(len(missing), os.cpu_count() or 1)
     if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor  # only a cold build pays for importing it
+
         with ProcessPoolExecutor(max_workers=workers) as pool:
             trained = list(pool.map(_train, missing))
     else:
