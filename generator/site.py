@@ -18,7 +18,7 @@ from pygments.formatters import HtmlFormatter
 
 from . import blocks as blocks_module
 from .blocks import RnnBlock, Scan, option_problem
-from .cache import TraceCache
+from .cache import FigureCache, TraceCache, cache_key, figure_key
 from .config import SiteConfig, load_config, theme_folder
 from .errors import BuildError, Problem
 from .figure import render_figure
@@ -208,13 +208,24 @@ class SiteBuilder:
         for name, recorded in traces.items():
             files[f"traces/{name}.json"] = trace_json(recorded).encode("utf-8")
         page_urls = {page.slug: page.output_path for page in pages}
-        captions = {f.block.name: f.block.options.get("caption", "") for f in figures}
+        by_name = {f.block.name: f for f in figures}
         outputs = set(files) | set(page_urls.values()) | {"404.html"}
+        figure_cache = FigureCache(self.layout.cache)
+
+        def figure_html(block: RnnBlock) -> str:
+            caption = block.options.get("caption", "")
+            key = figure_key(cache_key(by_name[block.name].network), caption, theme)
+            html = figure_cache.load(key)
+            if html is None:
+                html = render_figure(env, traces[block.name], caption)
+                figure_cache.store(key, html)
+            return html
+
         for page in pages:
             context = PageContext(
                 first_line=page.body_first_line,
                 blocks=[b for b in scans[page.slug].blocks if b.name in traces],
-                render_figure=lambda block: render_figure(env, traces[block.name], captions[block.name]),
+                render_figure=figure_html,
                 traces=traces, page_urls=page_urls, output_path=page.output_path)
             body = render_markdown("\n".join(page.body), context)
             _check_links(page, context.links, outputs, problems)

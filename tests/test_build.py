@@ -28,7 +28,12 @@ def test_build_writes_pages_traces_and_404(tmp_path: Path) -> None:
     assert 'href="other/index.html"' in html
     inline = re.search(r'<script type="application/json" data-rnn-trace="tiny">(.*?)</script>', html, re.S)
     assert inline is not None
-    assert json.loads(inline.group(1)) == json.loads((site / "traces" / "tiny.json").read_text(encoding="utf-8"))
+    # The page embeds the whole trace but the training history, which only traces/NAME.json keeps.
+    full = json.loads((site / "traces" / "tiny.json").read_text(encoding="utf-8"))
+    history = ("checkpoints", "loss_history", "loss_history_updates")
+    assert all(full["training"][key] for key in history)
+    full["training"] = {key: value for key, value in full["training"].items() if key not in history}
+    assert json.loads(inline.group(1)) == full
     assert 'href="../index.html"' in (site / "other" / "index.html").read_text(encoding="utf-8")
 
 
@@ -52,14 +57,35 @@ def test_second_build_trains_nothing_and_truncated_cache_is_retrained(tmp_path: 
     assert SiteBuilder(layout, lambda o: None).build().trained == 0
 
 
+def test_figures_come_from_the_cache_and_match_a_fresh_render(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    layout = Layout(root)
+    SiteBuilder(layout, lambda o: None).build()
+    figures = sorted((layout.cache / "figures").glob("*.html"))
+    assert len(figures) == 1
+    page = root / "content" / "index.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("The first hidden", "Its first hidden"), "utf-8")
+    SiteBuilder(layout, lambda o: None).build()
+    assert sorted((layout.cache / "figures").glob("*.html")) == figures
+    from_cache = tree_digest(layout.site)
+    shutil.rmtree(layout.cache / "figures")
+    SiteBuilder(layout, lambda o: None).build()
+    assert tree_digest(layout.site) == from_cache
+    page.write_text(page.read_text(encoding="utf-8").replace(":caption: A tiny network.", ":caption: New."), "utf-8")
+    SiteBuilder(layout, lambda o: None).build()
+    assert len(list((layout.cache / "figures").glob("*.html"))) == 2
+
+
 def test_cache_rejects_a_mismatched_entry(tmp_path: Path) -> None:
     network, _ = build_network("tiny", {"pattern": "10", "length": "40"}, {}, tmp_path)
     assert network is not None
     cache = TraceCache(tmp_path / "cache")
     cache.store(network, {"schema": 1, "name": "tiny"})
-    assert cache.load(network) is not None
+    assert cache.load(network) == {"schema": 1, "name": "tiny"}
     path = tmp_path / "cache" / f"{cache_key(network)}.json"
-    path.write_text(json.dumps({"key": "0" * 64, "trace": {"schema": 1, "name": "tiny"}}), encoding="utf-8")
+    path.write_text("0" * 64 + '\n{"schema":1,"name":"tiny"}', encoding="utf-8")
+    assert cache.load(network) is None
+    path.write_text(cache_key(network) + '\n{"schema":2,"name":"tiny"}', encoding="utf-8")
     assert cache.load(network) is None
     path.write_text("not json", encoding="utf-8")
     assert cache.load(network) is None
