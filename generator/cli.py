@@ -1,4 +1,4 @@
-"""The `unrolled` command: build, new (and, as they land, serve and publish)."""
+"""The `unrolled` command: build, new, serve and publish."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from .networks import Outcome
+from .publish import publish_site
+from .serve import serve as serve_site
 from .site import Layout, SiteBuilder
 
 NEW_PAGE = """+++
@@ -84,3 +86,30 @@ def new(name: str, root: Path) -> None:
     title = name.replace("-", " ").replace("_", " ").capitalize()
     target.write_text(NEW_PAGE.format(title=title, name=name), encoding="utf-8")
     click.echo(f"wrote {target}; run `make site` to train it and build the page")
+
+
+@main.command()
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              help="The project folder (holding content/ and themes/).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback opens the preview to your network.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0 picks a free one).")
+def serve(root: Path, host: str, port: int) -> None:
+    """Build, serve build/site, and rebuild and reload open pages on every edit."""
+    serve_site(root.resolve(), host, port, _reporter(1))
+
+
+@main.command()
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              help="The project folder (inside a git repository).")
+@click.option("--remote", default="origin", show_default=True, help="The git remote to push to.")
+@click.option("--branch", default="gh-pages", show_default=True, help="The branch that holds the site.")
+@click.option("--message", "-m", default=None, help="The commit message (default names the source commit).")
+def publish(root: Path, remote: str, branch: str, message: str | None) -> None:
+    """Build, then commit build/site to the gh-pages branch and push it, leaving your checkout alone."""
+    layout = Layout(root.resolve())
+    SiteBuilder(layout, _reporter(1)).build()
+    done = publish_site(layout.site, layout.root, remote, branch, message)
+    what = f"committed {done.commit[:7]} on {branch}" if done.changed else f"{branch} already holds this site"
+    click.echo(f"published {layout.display(layout.site)}: {what}, pushed to {remote}")
