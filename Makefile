@@ -30,5 +30,18 @@ serve: $(VENV)/.installed
 publish: $(VENV)/.installed
 	$(BIN)/unrolled publish
 
+# `make bench`: its own venv with the project and the comparison tools (MkDocs, Playwright),
+# so `make test` never sees them. Pass options with BENCH_ARGS, e.g. BENCH_ARGS="--rows cold,warm".
+BENCH_VENV := .venv-bench
+
+$(BENCH_VENV)/.installed: pyproject.toml tests/bench/requirements.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e . -r tests/bench/requirements.txt
+	touch $@
+
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python tests/bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf build
