@@ -30,7 +30,7 @@ def source_digest(files: Iterable[Path]) -> str:
     return digest(path.read_bytes() for path in sorted(files))
 
 
-MODEL_DIGEST = source_digest([GENERATOR / "rnn.py", GENERATOR / "trace.py"])
+MODEL_DIGEST = source_digest([GENERATOR / "rnn.py", GENERATOR / "fast_training.py", GENERATOR / "trace.py"])
 RENDERER_DIGEST = source_digest(GENERATOR.glob("*.py"))
 
 

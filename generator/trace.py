@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from . import rnn
+from . import fast_training, rnn
 from .errors import OptionError
 from .spec import Network
 
@@ -53,7 +53,7 @@ def record_trace(network: Network) -> Trace:
     encoded = [vocab.index(c) for c in network.text]
     params = rnn.init_params(len(vocab), spec.hidden_size, spec.init_scale, spec.seed)
     optimizer = rnn.Optimizer(spec.optimizer, spec.learning_rate)
-    run = rnn.train(params, encoded, spec.seq_length, spec.updates, optimizer, spec.clip)
+    run = fast_training.train(params, encoded, spec.seq_length, spec.updates, optimizer, spec.clip)
     if spec.inputs is not None and spec.targets is not None:
         inputs = [vocab.index(c) for c in spec.inputs]
         targets = [vocab.index(c) for c in spec.targets]

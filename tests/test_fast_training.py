@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generator import rnn
+from generator import fast_training, rnn
 from generator.spec import build_network
 from generator.trace import record_trace
 
@@ -32,7 +32,8 @@ def _train(pattern: str, length: int, updates: int, hidden: int, seq_length: int
     vocab = sorted(set(text))
     params = rnn.init_params(len(vocab), hidden, 0.1, 42)
     optimizer = rnn.Optimizer(kind, 0.1)
-    return rnn.train(params, [vocab.index(c) for c in text], seq_length, updates, optimizer, 5.0, fast=fast)
+    train = fast_training.train if fast else rnn.train
+    return train(params, [vocab.index(c) for c in text], seq_length, updates, optimizer, 5.0)
 
 
 def _close(left: list[rnn.Array], right: list[rnn.Array]) -> None:
@@ -64,9 +65,9 @@ def test_a_diverging_network_falls_back_to_numpy() -> None:
     text = "01" * 40
     params = rnn.init_params(2, 3, 0.1, 42)
     with np.errstate(all="ignore"):
-        run = rnn.train(params, [int(c) for c in text], 4, 50, rnn.Optimizer("sgd", 1e6), 1e6)
+        run = fast_training.train(params, [int(c) for c in text], 4, 50, rnn.Optimizer("sgd", 1e6), 1e6)
         reference = rnn.train(rnn.init_params(2, 3, 0.1, 42), [int(c) for c in text], 4, 50,
-                              rnn.Optimizer("sgd", 1e6), 1e6, fast=False)
+                              rnn.Optimizer("sgd", 1e6), 1e6)
     for a, b in zip(run.params.arrays(), reference.params.arrays(), strict=True):
         np.testing.assert_array_equal(a, b)
 
