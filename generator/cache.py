@@ -7,11 +7,12 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from .spec import Network
-from .trace import SCHEMA
+from .tracefile import SCHEMA
 
 GENERATOR = Path(__file__).resolve().parent
 
@@ -30,8 +31,10 @@ def source_digest(files: Iterable[Path]) -> str:
     return digest(path.read_bytes() for path in sorted(files))
 
 
-MODEL_DIGEST = source_digest([GENERATOR / "rnn.py", GENERATOR / "fast_training.py", GENERATOR / "trace.py"])
-RENDERER_DIGEST = source_digest(GENERATOR.glob("*.py"))
+MODEL_DIGEST = source_digest([GENERATOR / name for name in ("rnn.py", "fast_training.py", "trace.py", "tracefile.py")])
+# What renders a page: the generator's code and the libraries that turn Markdown and templates into HTML.
+RENDERER_DIGEST = digest([source_digest(GENERATOR.glob("*.py")),
+                          *(f"{name} {version(name)}" for name in ("markdown", "pygments", "jinja2", "numpy"))])
 
 
 def cache_key(network: Network) -> str:
@@ -39,10 +42,15 @@ def cache_key(network: Network) -> str:
     return digest([json.dumps(network.spec.options(), sort_keys=True), network.text, MODEL_DIGEST])
 
 
-def figure_key(trace_key: str, caption: str, theme: Path) -> str:
-    """A hash of everything a rendered figure depends on: its trace, its caption, the theme and the generator."""
+def theme_digest(theme: Path) -> str:
+    """A hash of the theme's templates (names and bytes)."""
     templates = sorted(p for p in (theme / "templates").rglob("*") if p.is_file())
-    return digest([trace_key, caption, RENDERER_DIGEST, *(p.name for p in templates), source_digest(templates)])
+    return digest([*(p.relative_to(theme).as_posix() for p in templates), source_digest(templates)])
+
+
+def figure_key(trace_key: str, caption: str, theme: str) -> str:
+    """A hash of everything a rendered figure depends on: its trace, its caption, the theme and the generator."""
+    return digest(["figure", trace_key, caption, theme, RENDERER_DIGEST])
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -91,16 +99,16 @@ class TraceCache:
         _write_atomically(self.folder / f"{key}.json", f"{key}\n{body}")
 
 
-class FigureCache:
-    """Rendered figure HTML stored as build/cache/figures/<key>.html, so a warm build draws nothing twice."""
+class RenderCache:
+    """Rendered HTML stored as build/cache/<kind>/<key>.html, so a warm build renders nothing twice."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder / "figures"
+    def __init__(self, folder: Path, kind: str) -> None:
+        self.folder = folder / kind
 
     def load(self, key: str) -> str | None:
-        """The figure stored under this key, or None."""
+        """The text stored under this key, or None."""
         return _read_entry(self.folder / f"{key}.html", key)
 
-    def store(self, key: str, html: str) -> None:
-        """Keep a rendered figure under its key."""
-        _write_atomically(self.folder / f"{key}.html", f"{key}\n{html}")
+    def store(self, key: str, text: str) -> None:
+        """Keep a rendering under its key."""
+        _write_atomically(self.folder / f"{key}.html", f"{key}\n{text}")

@@ -9,8 +9,6 @@ from pathlib import Path
 import click
 
 from .networks import Outcome
-from .publish import publish_site
-from .serve import serve as serve_site
 from .site import Layout, SiteBuilder
 
 NEW_PAGE = """+++
@@ -97,6 +95,8 @@ def new(name: str, root: Path) -> None:
               help="Port to listen on (0 picks a free one).")
 def serve(root: Path, host: str, port: int) -> None:
     """Build, serve build/site, and rebuild and reload open pages on every edit."""
+    from .serve import serve as serve_site  # imported here: a plain build need not load the server
+
     serve_site(root.resolve(), host, port, _reporter(1))
 
 
@@ -108,6 +108,8 @@ def serve(root: Path, host: str, port: int) -> None:
 @click.option("--message", "-m", default=None, help="The commit message (default names the source commit).")
 def publish(root: Path, remote: str, branch: str, message: str | None) -> None:
     """Build, then commit build/site to the gh-pages branch and push it, leaving your checkout alone."""
+    from .publish import publish_site  # imported here: a plain build need not load git plumbing
+
     layout = Layout(root.resolve())
     SiteBuilder(layout, _reporter(1)).build()
     done = publish_site(layout.site, layout.root, remote, branch, message)

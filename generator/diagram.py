@@ -10,7 +10,7 @@ from html import escape
 from markupsafe import Markup
 
 from .refs import SMALL_KEEPING
-from .trace import Trace
+from .tracefile import Trace
 from .values import format_number
 
 LABEL_SIZE = 11  # px; the stylesheet sets the same sizes

@@ -14,7 +14,7 @@ from .listing import listing_html
 from .program import forward_source, record_program
 from .refs import SMALL_KEEPING
 from .rnn import PARAM_NAMES
-from .trace import Trace, script_safe_json
+from .tracefile import Trace, script_safe_json
 from .values import format_number
 
 # The training record stays in traces/NAME.json; the page plays the forward pass only.

@@ -37,17 +37,18 @@ class PageContext:
 class FigurePreprocessor(Preprocessor):
     """Replace each `{rnn}` block's lines with its rendered figure, stashed as raw HTML."""
 
-    def __init__(self, md: markdown.Markdown, page: PageContext) -> None:
+    def __init__(self, md: markdown.Markdown, extension: RnnExtension) -> None:
         super().__init__(md)
-        self.page = page
+        self.extension = extension
 
     def run(self, lines: list[str]) -> list[str]:
         """Swap each block's lines for a placeholder, last block first so earlier indices hold."""
+        page = self.extension.page
         result = list(lines)
-        for block in reversed(self.page.blocks):
-            start = block.line - self.page.first_line
-            end = block.end_line - self.page.first_line
-            placeholder = self.md.htmlStash.store(self.page.render_figure(block))
+        for block in reversed(page.blocks):
+            start = block.line - page.first_line
+            end = block.end_line - page.first_line
+            placeholder = self.md.htmlStash.store(page.render_figure(block))
             result[start:end + 1] = ["", placeholder, ""]
         return result
 
@@ -55,15 +56,15 @@ class FigurePreprocessor(Preprocessor):
 class InlineValueProcessor(InlineProcessor):
     """Render `` {rnn}`name.path|format` `` as the value it names."""
 
-    def __init__(self, pattern: str, page: PageContext) -> None:
+    def __init__(self, pattern: str, extension: RnnExtension) -> None:
         super().__init__(pattern)
-        self.page = page
+        self.extension = extension
 
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:
         """Resolve the reference; site.py has already reported any that fail."""
         element = etree.Element("span", {"class": "rnn-value"})
         try:
-            element.text = resolve(self.page.traces, m.group("ref"))
+            element.text = resolve(self.extension.page.traces, m.group("ref"))
         except InlineReferenceError as exc:
             element.text = f"[{exc}]"
             element.set("class", "rnn-value rnn-value-error")
@@ -73,39 +74,51 @@ class InlineValueProcessor(InlineProcessor):
 class LinkProcessor(Treeprocessor):
     """Point `.md` links at page URLs and record every internal link for checking."""
 
-    def __init__(self, md: markdown.Markdown, page: PageContext) -> None:
+    def __init__(self, md: markdown.Markdown, extension: RnnExtension) -> None:
         super().__init__(md)
-        self.page = page
+        self.extension = extension
 
     def run(self, root: etree.Element) -> None:
         """Rewrite and collect links in place."""
+        page = self.extension.page
         for element in root.iter():
             attribute = {"a": "href", "img": "src"}.get(element.tag)
             value = element.get(attribute) if attribute else None
             if attribute is None or value is None or value.startswith("#") or SCHEME.match(value):
                 continue
             path, _, fragment = value.partition("#")
-            here = posixpath.dirname(self.page.output_path)
+            here = posixpath.dirname(page.output_path)
             if path.endswith(".md") and not path.startswith("/"):
                 slug = posixpath.normpath(path)[:-3]
-                if slug in self.page.page_urls:
-                    path = posixpath.relpath(self.page.page_urls[slug], here or ".")
+                if slug in page.page_urls:
+                    path = posixpath.relpath(page.page_urls[slug], here or ".")
                     element.set(attribute, path + (f"#{fragment}" if fragment else ""))
-            self.page.links.append((value, path))
+            page.links.append((value, path))
 
 
 class RnnExtension(Extension):
     """Registers the figure preprocessor, the inline value pattern and the link processor."""
 
-    def __init__(self, page: PageContext) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.page = page
+        self._page: PageContext | None = None
+
+    @property
+    def page(self) -> PageContext:
+        """The page being converted."""
+        if self._page is None:
+            raise RuntimeError("RnnExtension used before a page was set")
+        return self._page
+
+    @page.setter
+    def page(self, page: PageContext) -> None:
+        self._page = page
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         """Hook into Python-Markdown: before fenced code, before backticks, after the tree is built."""
-        md.preprocessors.register(FigurePreprocessor(md, self.page), "rnn_figures", 28)
-        md.inlinePatterns.register(InlineValueProcessor(INLINE_REF.pattern, self.page), "rnn_values", 195)
-        md.treeprocessors.register(LinkProcessor(md, self.page), "rnn_links", 5)
+        md.preprocessors.register(FigurePreprocessor(md, self), "rnn_figures", 28)
+        md.inlinePatterns.register(InlineValueProcessor(INLINE_REF.pattern, self), "rnn_values", 195)
+        md.treeprocessors.register(LinkProcessor(md, self), "rnn_links", 5)
 
 
 def _heading_slugs(figure_ids: set[str]) -> Callable[[str, str], str]:
@@ -116,12 +129,29 @@ def _heading_slugs(figure_ids: set[str]) -> Callable[[str, str], str]:
     return slugify
 
 
-def render_markdown(source: str, page: PageContext) -> str:
-    """Markdown to HTML with the site's extensions, Pygments highlighting included."""
-    md = markdown.Markdown(extensions=[
-        RnnExtension(page), "fenced_code", "codehilite", "tables", "toc", "attr_list", "footnotes",
-    ], extension_configs={
-        "codehilite": {"css_class": "highlight", "guess_lang": False},
-        "toc": {"permalink": False, "slugify": _heading_slugs(set(page.traces))},
-    })
-    return str(md.convert(source))
+class SiteMarkdown:
+    """One Markdown converter for a whole build (setting it up costs more than a page), reset per page."""
+
+    def __init__(self, figure_ids: set[str]) -> None:
+        self.extension = RnnExtension()
+        self.md = markdown.Markdown(extensions=[
+            self.extension, "fenced_code", "codehilite", "tables", "toc", "attr_list", "footnotes",
+        ], extension_configs={
+            "codehilite": {"css_class": "highlight", "guess_lang": False},
+            "toc": {"permalink": False, "slugify": _heading_slugs(figure_ids)},
+        })
+
+    def render(self, source: str, page: PageContext) -> str:
+        """Markdown to HTML with the site's extensions, Pygments highlighting included."""
+        self.extension.page = page
+        self.md.reset()
+        return str(self.md.convert(source))
+
+
+def highlight_css() -> str:
+    """Pygments' stylesheet for highlighted code: a light style, and a dark one under prefers-color-scheme."""
+    from pygments.formatters import HtmlFormatter
+
+    light = HtmlFormatter(style="default").get_style_defs(".highlight")
+    dark = HtmlFormatter(style="monokai").get_style_defs(".highlight")
+    return f"\n/* Pygments: code highlighting */\n{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"

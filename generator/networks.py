@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .cache import TraceCache
 from .errors import OptionError
 from .spec import Network
-from .trace import Trace, record_trace
+from .tracefile import Trace
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class Outcome:
 
 
 def _train(network: Network) -> Outcome:
+    from .trace import record_trace  # numpy and the model load only when something needs training
+
     started = time.perf_counter()
     try:
         recorded = record_trace(network)

@@ -17,7 +17,7 @@ import numpy as np
 from . import rnn
 from .narration import Scope, describe, evaluate
 from .refs import CODE_NAMES, PER_STEP, STEPWISE
-from .trace import Trace
+from .tracefile import Trace
 
 
 @dataclass(frozen=True)

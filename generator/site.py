@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 import shutil
@@ -10,24 +11,24 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
-from pygments.formatters import HtmlFormatter
 
 from . import blocks as blocks_module
 from .blocks import RnnBlock, Scan, option_problem
-from .cache import FigureCache, TraceCache, cache_key, figure_key
+from .cache import RENDERER_DIGEST, RenderCache, TraceCache, cache_key, digest, figure_key, theme_digest
 from .config import SiteConfig, load_config, theme_folder
 from .errors import BuildError, Problem
-from .figure import render_figure
-from .markdown_ext import PageContext, render_markdown
 from .networks import Outcome, obtain_traces
 from .pages import SourcePage, read_page
 from .spec import Network, build_network
-from .trace import Trace, trace_json
+from .tracefile import Trace, trace_json
 from .values import InlineReferenceError, resolve
+
+if TYPE_CHECKING:
+    from .markdown_ext import SiteMarkdown
 
 RESERVED_SLUGS = {"static", "traces", "404"}
 STYLESHEET = "unrolled.css"
@@ -204,31 +205,47 @@ class SiteBuilder:
                 figures: list[_Figure], traces: dict[str, Trace],
                 problems: list[Problem]) -> dict[str, bytes]:
         env = _environment(theme)
-        files = _static_files(theme, self.layout.content)
+        files = _static_files(theme, self.layout.content, _highlight_css(RenderCache(self.layout.cache, "assets")))
         for name, recorded in traces.items():
             files[f"traces/{name}.json"] = trace_json(recorded).encode("utf-8")
         page_urls = {page.slug: page.output_path for page in pages}
-        by_name = {f.block.name: f for f in figures}
         outputs = set(files) | set(page_urls.values()) | {"404.html"}
-        figure_cache = FigureCache(self.layout.cache)
+        theme_key = theme_digest(theme)
+        figure_keys = {f.block.name: figure_key(cache_key(f.network), f.block.options.get("caption", ""), theme_key)
+                       for f in figures if f.block.name in traces}
+        figure_cache, body_cache = RenderCache(self.layout.cache, "figures"), RenderCache(self.layout.cache, "pages")
+        site_key = digest([RENDERER_DIGEST, json.dumps(page_urls, sort_keys=True), *sorted(figure_keys.values())])
+        converter: SiteMarkdown | None = None
 
         def figure_html(block: RnnBlock) -> str:
-            caption = block.options.get("caption", "")
-            key = figure_key(cache_key(by_name[block.name].network), caption, theme)
-            html = figure_cache.load(key)
+            html = figure_cache.load(figure_keys[block.name])
             if html is None:
-                html = render_figure(env, traces[block.name], caption)
-                figure_cache.store(key, html)
+                from .figure import render_figure  # numpy and the layout code load only on a cache miss
+
+                html = render_figure(env, traces[block.name], block.options.get("caption", ""))
+                figure_cache.store(figure_keys[block.name], html)
             return html
 
         for page in pages:
-            context = PageContext(
-                first_line=page.body_first_line,
-                blocks=[b for b in scans[page.slug].blocks if b.name in traces],
-                render_figure=figure_html,
-                traces=traces, page_urls=page_urls, output_path=page.output_path)
-            body = render_markdown("\n".join(page.body), context)
-            _check_links(page, context.links, outputs, problems)
+            source = "\n".join(page.body)
+            key = digest(["page", site_key, page.output_path, str(page.body_first_line), source])
+            cached = body_cache.load(key)
+            if cached is None:
+                from .markdown_ext import PageContext, SiteMarkdown  # Markdown and Pygments load only on a miss
+
+                context = PageContext(
+                    first_line=page.body_first_line,
+                    blocks=[b for b in scans[page.slug].blocks if b.name in traces],
+                    render_figure=figure_html,
+                    traces=traces, page_urls=page_urls, output_path=page.output_path)
+                converter = converter or SiteMarkdown(set(traces))
+                body, links = converter.render(source, context), context.links
+                if not problems:
+                    body_cache.store(key, json.dumps({"html": body, "links": links}))
+            else:
+                stored = json.loads(cached)
+                body, links = stored["html"], [tuple(link) for link in stored["links"]]
+            _check_links(page, links, outputs, problems)
             files[page.output_path] = _render_page(env, "page.html", config, pages, page.output_path,
                                                    page, body)
         files["404.html"] = _render_page(env, "404.html", config, pages, "404.html", None, "")
@@ -254,17 +271,24 @@ def _render_page(env: jinja2.Environment, template: str, config: SiteConfig, pag
     return env.get_template(template).render(context).encode("utf-8")
 
 
-def _static_files(theme: Path, content: Path) -> dict[str, bytes]:
+def _highlight_css(cache: RenderCache) -> str:
+    key = digest(["highlight.css", RENDERER_DIGEST])
+    css = cache.load(key)
+    if css is None:
+        from .markdown_ext import highlight_css  # Pygments loads only when the cache lacks its CSS
+
+        css = highlight_css()
+        cache.store(key, css)
+    return css
+
+
+def _static_files(theme: Path, content: Path, highlight_css: str) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     static = theme / "static"
     for path in sorted(static.rglob("*")):
         if path.is_file():
             files[f"static/{path.relative_to(static).as_posix()}"] = path.read_bytes()
-    light = HtmlFormatter(style="default").get_style_defs(".highlight")
-    dark = HtmlFormatter(style="monokai").get_style_defs(".highlight")
-    pygments_css = (f"\n/* Pygments: code highlighting */\n{light}\n"
-                    f"@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n")
-    files[f"static/{STYLESHEET}"] = files.get(f"static/{STYLESHEET}", b"") + pygments_css.encode("utf-8")
+    files[f"static/{STYLESHEET}"] = files.get(f"static/{STYLESHEET}", b"") + highlight_css.encode("utf-8")
     for path in sorted(content.rglob("*")):
         if path.is_file() and path.suffix != ".md" and path.name != "site.toml":
             files[path.relative_to(content).as_posix()] = path.read_bytes()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -11,12 +10,11 @@ import numpy as np
 from . import fast_training, rnn
 from .errors import OptionError
 from .spec import Network
+from .tracefile import SCHEMA, Trace
 
-SCHEMA = 1
 LOSS_HISTORY_POINTS = 200
 LOSS_KIND = "cross-entropy summed over the update's window, before the update"
 
-Trace = dict[str, Any]
 
 
 def _column(vector: rnn.Array) -> list[float]:
@@ -103,14 +101,3 @@ def record_trace(network: Network) -> Trace:
             ],
         },
     }
-
-
-def trace_json(trace: Trace) -> str:
-    """The trace as compact JSON, every float at full float64 precision (shortest round-trip repr)."""
-    return json.dumps(trace, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def script_safe_json(trace: Trace) -> str:
-    """The JSON made safe inside a <script> element: no `</script>`, `<!--` or `&` can break out."""
-    return (trace_json(trace).replace("&", "\\u0026").replace("<", "\\u003c")
-            .replace(">", "\\u003e").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))

@@ -57,23 +57,26 @@ def test_second_build_trains_nothing_and_truncated_cache_is_retrained(tmp_path: 
     assert SiteBuilder(layout, lambda o: None).build().trained == 0
 
 
-def test_figures_come_from_the_cache_and_match_a_fresh_render(tmp_path: Path) -> None:
+def test_renders_come_from_the_cache_and_match_a_fresh_render(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     layout = Layout(root)
     SiteBuilder(layout, lambda o: None).build()
-    figures = sorted((layout.cache / "figures").glob("*.html"))
-    assert len(figures) == 1
+    figures, pages = layout.cache / "figures", layout.cache / "pages"
+    assert len(list(figures.glob("*.html"))) == 1 and len(list(pages.glob("*.html"))) == 2
     page = root / "content" / "index.md"
     page.write_text(page.read_text(encoding="utf-8").replace("The first hidden", "Its first hidden"), "utf-8")
     SiteBuilder(layout, lambda o: None).build()
-    assert sorted((layout.cache / "figures").glob("*.html")) == figures
+    assert len(list(figures.glob("*.html"))) == 1 and len(list(pages.glob("*.html"))) == 3
+    assert "Its first hidden" in (layout.site / "index.html").read_text(encoding="utf-8")
     from_cache = tree_digest(layout.site)
-    shutil.rmtree(layout.cache / "figures")
+    shutil.rmtree(figures)
+    shutil.rmtree(pages)
     SiteBuilder(layout, lambda o: None).build()
     assert tree_digest(layout.site) == from_cache
     page.write_text(page.read_text(encoding="utf-8").replace(":caption: A tiny network.", ":caption: New."), "utf-8")
     SiteBuilder(layout, lambda o: None).build()
-    assert len(list((layout.cache / "figures").glob("*.html"))) == 2
+    assert len(list(figures.glob("*.html"))) == 2
+    assert "New." in (layout.site / "index.html").read_text(encoding="utf-8")
 
 
 def test_cache_rejects_a_mismatched_entry(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from generator.blocks import scan
-from generator.markdown_ext import PageContext, render_markdown
+from generator.markdown_ext import PageContext, SiteMarkdown
 from generator.values import InlineReferenceError, format_number, resolve
 
 TRACE: dict[str, Any] = {
@@ -23,7 +23,7 @@ def render(source: str, traces: dict[str, Any] | None = None, page_urls: dict[st
     context = PageContext(first_line=1, blocks=found.blocks, render_figure=lambda b: f"<figure data-rnn=\"{b.name}\">"
                           "</figure>", traces=traces or {"net": TRACE}, page_urls=page_urls or {"index": "index.html"},
                           output_path="guide/index.html")
-    return render_markdown(source, context)
+    return SiteMarkdown(set(context.traces)).render(source, context)
 
 
 def test_block_becomes_a_figure_between_paragraphs() -> None:

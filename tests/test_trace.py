@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from generator.trace import script_safe_json, trace_json
+from generator.tracefile import script_safe_json, trace_json
 
 
 def recompute(trace: dict[str, Any]) -> list[dict[str, Any]]:
