@@ -9,10 +9,9 @@ import tempfile
 from collections.abc import Iterable
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
 
 from .spec import Network
-from .tracefile import SCHEMA
+from .tracefile import SCHEMA, Trace
 
 GENERATOR = Path(__file__).resolve().parent
 
@@ -80,8 +79,8 @@ class TraceCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def load(self, network: Network) -> dict[str, Any] | None:
-        """The cached trace for this network, or None when it must be trained."""
+    def load(self, network: Network) -> tuple[Trace, str] | None:
+        """The cached trace for this network and its JSON text, or None when it must be trained."""
         key = cache_key(network)
         body = _read_entry(self.folder / f"{key}.json", key)
         try:
@@ -90,13 +89,13 @@ class TraceCache:
             return None
         if not isinstance(cached, dict) or cached.get("schema") != SCHEMA or cached.get("name") != network.spec.name:
             return None
-        return cached
+        assert body is not None
+        return cached, body
 
-    def store(self, network: Network, recorded: dict[str, Any]) -> None:
-        """Write the entry (its key on the first line, then the trace) to a temporary file, then rename it."""
+    def store(self, network: Network, text: str) -> None:
+        """Write the entry (its key on the first line, then the trace's JSON) to a temporary file, then rename it."""
         key = cache_key(network)
-        body = json.dumps(recorded, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        _write_atomically(self.folder / f"{key}.json", f"{key}\n{body}")
+        _write_atomically(self.folder / f"{key}.json", f"{key}\n{text}")
 
 
 class RenderCache:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .cache import TraceCache
 from .errors import OptionError
 from .spec import Network
-from .tracefile import Trace
+from .tracefile import Trace, trace_json
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Outcome:
 
     name: str
     trace: Trace | None
+    text: str  # the trace as written to traces/NAME.json ("" without a trace)
     error: OptionError | None
     seconds: float
     cached: bool
@@ -31,8 +32,8 @@ def _train(network: Network) -> Outcome:
     try:
         recorded = record_trace(network)
     except OptionError as exc:
-        return Outcome(network.spec.name, None, exc, time.perf_counter() - started, False)
-    return Outcome(network.spec.name, recorded, None, time.perf_counter() - started, False)
+        return Outcome(network.spec.name, None, "", exc, time.perf_counter() - started, False)
+    return Outcome(network.spec.name, recorded, trace_json(recorded), None, time.perf_counter() - started, False)
 
 
 def obtain_traces(networks: list[Network], cache: TraceCache,
@@ -45,7 +46,7 @@ def obtain_traces(networks: list[Network], cache: TraceCache,
         if cached is None:
             missing.append(network)
         else:
-            outcomes[network.spec.name] = Outcome(network.spec.name, cached, None, 0.0, True)
+            outcomes[network.spec.name] = Outcome(network.spec.name, *cached, None, 0.0, True)
             report(outcomes[network.spec.name])
     workers = min(len(missing), os.cpu_count() or 1)
     if workers > 1:
@@ -57,7 +58,7 @@ def obtain_traces(networks: list[Network], cache: TraceCache,
         trained = [_train(network) for network in missing]
     for network, outcome in zip(missing, trained, strict=True):
         if outcome.trace is not None:
-            cache.store(network, outcome.trace)
+            cache.store(network, outcome.text)
         outcomes[network.spec.name] = outcome
         report(outcome)
     return [outcomes[network.spec.name] for network in networks]

@@ -24,7 +24,7 @@ from .errors import BuildError, Problem
 from .networks import Outcome, obtain_traces
 from .pages import SourcePage, read_page
 from .spec import Network, build_network
-from .tracefile import Trace, trace_json
+from .tracefile import Trace
 from .values import InlineReferenceError, resolve
 
 if TYPE_CHECKING:
@@ -160,9 +160,11 @@ class SiteBuilder:
         figures = _collect_networks(layout, config, pages, scans, problems)
         outcomes = obtain_traces([f.network for f in figures], TraceCache(layout.cache), self.report)
         traces: dict[str, Trace] = {}
+        trace_files: dict[str, bytes] = {}
         for figure, outcome in zip(figures, outcomes, strict=True):
             if outcome.trace is not None:
                 traces[outcome.name] = outcome.trace
+                trace_files[f"traces/{outcome.name}.json"] = outcome.text.encode("utf-8")
             elif outcome.error is not None:
                 line, message = option_problem(figure.block, outcome.error)
                 problems.append(Problem(figure.page.display_path, line, message))
@@ -178,6 +180,7 @@ class SiteBuilder:
         if not (theme / "templates").is_dir():
             raise BuildError(problems)
         files = self._render(config, theme, pages, scans, figures, traces, problems)
+        files.update(trace_files)
         if problems:
             raise BuildError(problems)
         _write_atomically(layout.site, files)
@@ -206,10 +209,8 @@ class SiteBuilder:
                 problems: list[Problem]) -> dict[str, bytes]:
         env = _environment(theme)
         files = _static_files(theme, self.layout.content, _highlight_css(RenderCache(self.layout.cache, "assets")))
-        for name, recorded in traces.items():
-            files[f"traces/{name}.json"] = trace_json(recorded).encode("utf-8")
         page_urls = {page.slug: page.output_path for page in pages}
-        outputs = set(files) | set(page_urls.values()) | {"404.html"}
+        outputs = set(files) | set(page_urls.values()) | {"404.html"} | {f"traces/{name}.json" for name in traces}
         theme_key = theme_digest(theme)
         figure_keys = {f.block.name: figure_key(cache_key(f.network), f.block.options.get("caption", ""), theme_key)
                        for f in figures if f.block.name in traces}

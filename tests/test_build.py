@@ -83,8 +83,8 @@ def test_cache_rejects_a_mismatched_entry(tmp_path: Path) -> None:
     network, _ = build_network("tiny", {"pattern": "10", "length": "40"}, {}, tmp_path)
     assert network is not None
     cache = TraceCache(tmp_path / "cache")
-    cache.store(network, {"schema": 1, "name": "tiny"})
-    assert cache.load(network) == {"schema": 1, "name": "tiny"}
+    cache.store(network, '{"schema":1,"name":"tiny"}')
+    assert cache.load(network) == ({"schema": 1, "name": "tiny"}, '{"schema":1,"name":"tiny"}')
     path = tmp_path / "cache" / f"{cache_key(network)}.json"
     path.write_text("0" * 64 + '\n{"schema":1,"name":"tiny"}', encoding="utf-8")
     assert cache.load(network) is None
