@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .errors import Problem
 from .pages import TOML_LINE, decode_utf8
-from .spec import check_defaults
+from .spec import check_defaults, suggest
 
 SITE_KEYS: dict[str, type] = {"title": str, "author": str, "description": str, "base_url": str,
                               "theme": str, "rnn": dict}
@@ -63,7 +63,8 @@ def load_config(path: Path, display_path: str) -> tuple[SiteConfig, list[Problem
         expected = SITE_KEYS.get(key)
         if expected is None:
             problems.append(Problem(display_path, _line_of(lines, key),
-                                    f"unknown setting '{key}'; site.toml takes {', '.join(SITE_KEYS)}"))
+                                    f"unknown setting '{key}'{suggest(key, tuple(SITE_KEYS))}; site.toml takes "
+                                    f"{', '.join(SITE_KEYS)}"))
         elif not isinstance(value, expected):
             problems.append(Problem(display_path, _line_of(lines, key),
                                     f"'{key}' must be a {'table' if expected is dict else 'string'}"))

@@ -87,6 +87,8 @@ def test_invalid_site_toml_names_its_line(built: Path) -> None:
     (built / "content" / "site.toml").write_text('title = "T"\n\n[rnn]\nhidden-size = "x"\nsede = 3\n', "utf-8")
     _assert_fails_cleanly(built, "content/site.toml:4: [rnn] hidden-size must be a whole number")
     _assert_fails_cleanly(built, "content/site.toml:5: [rnn] cannot set 'sede'; did you mean 'seed'?")
+    (built / "content" / "site.toml").write_text('title = "T"\nthem = "default"\n', "utf-8")
+    _assert_fails_cleanly(built, "content/site.toml:2: unknown setting 'them'; did you mean 'theme'?")
     (built / "content" / "site.toml").write_text('title = "T"\nauthor = \n', "utf-8")
     _assert_fails_cleanly(built, "content/site.toml:2: not valid TOML")
 
