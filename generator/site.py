@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import posixpath
@@ -81,7 +82,9 @@ class _Figure:
     network: Network
 
 
+@functools.cache
 def _environment(theme: Path) -> jinja2.Environment:
+    """The theme's Jinja2 environment, made once per process; its loader recompiles a template whose file changed."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(theme / "templates"),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
