@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib.metadata import version
 from pathlib import Path
 
@@ -111,3 +111,11 @@ class RenderCache:
     def store(self, key: str, text: str) -> None:
         """Keep a rendering under its key."""
         _write_atomically(self.folder / f"{key}.html", f"{key}\n{text}")
+
+    def fetch(self, key: str, make: Callable[[], str]) -> str:
+        """The text stored under this key; on a miss, make it and store it."""
+        text = self.load(key)
+        if text is None:
+            text = make()
+            self.store(key, text)
+        return text

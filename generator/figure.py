@@ -15,7 +15,7 @@ from .program import forward_source, record_program
 from .refs import SMALL_KEEPING
 from .rnn import PARAM_NAMES
 from .tracefile import Trace, script_safe_json
-from .values import format_number
+from .values import format_number, format_vector
 
 # The training record stays in traces/NAME.json; the page plays the forward pass only.
 NOT_INLINE = ("checkpoints", "loss_history", "loss_history_updates")
@@ -35,7 +35,7 @@ def _listing(source: str) -> Markup:
 
 
 def _vector(values: list[float], ref: str) -> str:
-    return "[" + ", ".join(format_number(v, ref in SMALL_KEEPING) for v in values) + "]"
+    return format_vector(values, ref in SMALL_KEEPING)
 
 
 def number_rows(trace: Trace) -> list[dict[str, str]]:

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import rnn
 from .refs import CODE_NAMES, SMALL_KEEPING
-from .values import format_number
+from .values import format_number, format_vector
 
 Scope = dict[str, Any]
 # forward's arguments that hold indices into the vocabulary.
@@ -98,7 +98,7 @@ def number_text(value: Any, name: str | None) -> str:
     if isinstance(value, np.ndarray):
         if value.size > LONGEST_LISTED or (value.ndim == 2 and value.shape[1] > 1):
             return "a " + "×".join(str(n) for n in value.shape) + " array"
-        return "[" + ", ".join(format_number(float(v), small_keeping) for v in value.ravel()) + "]"
+        return format_vector(value.ravel(), small_keeping)
     if isinstance(value, bool | int | np.integer):
         return str(int(value))
     if isinstance(value, float | np.floating):

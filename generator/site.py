@@ -222,13 +222,11 @@ class SiteBuilder:
         converter: SiteMarkdown | None = None
 
         def figure_html(block: RnnBlock) -> str:
-            html = figure_cache.load(figure_keys[block.name])
-            if html is None:
+            def make() -> str:
                 from .figure import render_figure  # numpy and the layout code load only on a cache miss
 
-                html = render_figure(env, traces[block.name], block.options.get("caption", ""))
-                figure_cache.store(figure_keys[block.name], html)
-            return html
+                return render_figure(env, traces[block.name], block.options.get("caption", ""))
+            return figure_cache.fetch(figure_keys[block.name], make)
 
         for page in pages:
             source = "\n".join(page.body)
@@ -276,14 +274,11 @@ def _render_page(env: jinja2.Environment, template: str, config: SiteConfig, pag
 
 
 def _highlight_css(cache: RenderCache) -> str:
-    key = digest(["highlight.css", RENDERER_DIGEST])
-    css = cache.load(key)
-    if css is None:
+    def make() -> str:
         from .markdown_ext import highlight_css  # Pygments loads only when the cache lacks its CSS
 
-        css = highlight_css()
-        cache.store(key, css)
-    return css
+        return highlight_css()
+    return cache.fetch(digest(["highlight.css", RENDERER_DIGEST]), make)
 
 
 def _static_files(theme: Path, content: Path, highlight_css: str) -> dict[str, bytes]:

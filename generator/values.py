@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .spec import suggest
@@ -29,6 +29,11 @@ def format_number(value: float, probability: bool = False) -> str:
         return text if not text.startswith("1") else "1.00"
     text = f"{value:.2f}"
     return "0.00" if text == "-0.00" else text
+
+
+def format_vector(values: Iterable[float], probability: bool = False) -> str:
+    """A flat list of numbers as `[a, b, c]`, each in format_number's format."""
+    return "[" + ", ".join(format_number(float(v), probability) for v in values) + "]"
 
 
 def _format(value: Any, spec: str | None, probability: bool) -> str:
