@@ -25,14 +25,16 @@ def digest(parts: Iterable[str | bytes]) -> str:
     return hasher.hexdigest()
 
 
-def source_digest(files: Iterable[Path]) -> str:
-    """A hash of the named source files' bytes."""
-    return digest(path.read_bytes() for path in sorted(files))
+def folder_digest(folder: Path) -> str:
+    """A hash of every Python file under a folder: names and bytes, so an added or renamed file counts too."""
+    files = sorted(folder.rglob("*.py"))
+    return digest([part for path in files for part in (path.relative_to(folder).as_posix(), path.read_bytes())])
 
 
-MODEL_DIGEST = source_digest([GENERATOR / name for name in ("rnn.py", "fast_training.py", "trace.py", "tracefile.py")])
+# What decides a trace: the model tier's code (everything under generator/model/) and the trace schema.
+MODEL_DIGEST = digest([folder_digest(GENERATOR / "model"), f"schema {SCHEMA}"])
 # What renders a page: the generator's code and the libraries that turn Markdown and templates into HTML.
-RENDERER_DIGEST = digest([source_digest(GENERATOR.glob("*.py")),
+RENDERER_DIGEST = digest([folder_digest(GENERATOR),
                           *(f"{name} {version(name)}" for name in ("markdown", "pygments", "jinja2", "numpy"))])
 
 
@@ -44,7 +46,7 @@ def cache_key(network: Network) -> str:
 def theme_digest(theme: Path) -> str:
     """A hash of the theme's templates (names and bytes)."""
     templates = sorted(p for p in (theme / "templates").rglob("*") if p.is_file())
-    return digest([*(p.relative_to(theme).as_posix() for p in templates), source_digest(templates)])
+    return digest([part for p in templates for part in (p.relative_to(theme).as_posix(), p.read_bytes())])
 
 
 def figure_key(trace_key: str, caption: str, theme: str) -> str:

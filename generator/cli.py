@@ -95,7 +95,7 @@ def new(name: str, root: Path) -> None:
               help="Port to listen on (0 picks a free one).")
 def serve(root: Path, host: str, port: int) -> None:
     """Build, serve build/site, and rebuild and reload open pages on every edit."""
-    from .serve import serve as serve_site  # imported here: a plain build need not load the server
+    from .commands.serve import serve as serve_site  # imported here: a plain build need not load the server
 
     serve_site(root.resolve(), host, port, _reporter(1))
 
@@ -108,7 +108,7 @@ def serve(root: Path, host: str, port: int) -> None:
 @click.option("--message", "-m", default=None, help="The commit message (default names the source commit).")
 def publish(root: Path, remote: str, branch: str, message: str | None) -> None:
     """Build, then commit build/site to the gh-pages branch and push it, leaving your checkout alone."""
-    from .publish import publish_site  # imported here: a plain build need not load git plumbing
+    from .commands.publish import publish_site  # imported here: a plain build need not load git plumbing
 
     layout = Layout(root.resolve())
     SiteBuilder(layout, _reporter(1)).build()

@@ -26,7 +26,7 @@ class Outcome:
 
 
 def _train(network: Network) -> Outcome:
-    from .trace import record_trace  # numpy and the model load only when something needs training
+    from .model.trace import record_trace  # numpy and the model load only when something needs training
 
     started = time.perf_counter()
     try:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from .rnn import PARAM_NAMES
-
+# The five learned arrays, in the order `init_params` and `Params` keep them.
+PARAM_NAMES = (
+    "input_weights_U",
+    "hidden_weights_W",
+    "hidden_bias",
+    "output_weights_V",
+    "output_bias",
+)
 # Arrays `forward` keeps in dicts keyed by the time step t.
 STEPWISE = ("xs", "hidden_states", "outputs", "probabilities")
 # Scalars that belong to one time step.

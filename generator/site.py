@@ -29,7 +29,7 @@ from .tracefile import Trace
 from .values import InlineReferenceError, resolve
 
 if TYPE_CHECKING:
-    from .markdown_ext import SiteMarkdown
+    from .render.markdown_ext import SiteMarkdown
 
 RESERVED_SLUGS = {"static", "traces", "404"}
 STYLESHEET = "unrolled.css"
@@ -223,7 +223,7 @@ class SiteBuilder:
 
         def figure_html(block: RnnBlock) -> str:
             def make() -> str:
-                from .figure import render_figure  # numpy and the layout code load only on a cache miss
+                from .render.figure import render_figure  # numpy and the layout code load only on a cache miss
 
                 return render_figure(env, traces[block.name], block.options.get("caption", ""))
             return figure_cache.fetch(figure_keys[block.name], make)
@@ -233,7 +233,7 @@ class SiteBuilder:
             key = digest(["page", site_key, page.output_path, str(page.body_first_line), source])
             cached = body_cache.load(key)
             if cached is None:
-                from .markdown_ext import PageContext, SiteMarkdown  # Markdown and Pygments load only on a miss
+                from .render.markdown_ext import PageContext, SiteMarkdown  # Markdown and Pygments load only on a miss
 
                 context = PageContext(
                     first_line=page.body_first_line,
@@ -275,7 +275,7 @@ def _render_page(env: jinja2.Environment, template: str, config: SiteConfig, pag
 
 def _highlight_css(cache: RenderCache) -> str:
     def make() -> str:
-        from .markdown_ext import highlight_css  # Pygments loads only when the cache lacks its CSS
+        from .render.markdown_ext import highlight_css  # Pygments loads only when the cache lacks its CSS
 
         return highlight_css()
     return cache.fetch(digest(["highlight.css", RENDERER_DIGEST]), make)

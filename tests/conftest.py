@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from generator.model.trace import record_trace
 from generator.spec import build_network
-from generator.trace import record_trace
 
 ARTICLE_NETWORKS = {
     "untrained": {"pattern": "10", "length": "720", "updates": "0"},

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from generator.diagram import CHAR, render_diagram, tone
+from generator.model.trace import record_trace
+from generator.render.diagram import CHAR, render_diagram, tone
 from generator.spec import build_network
-from generator.trace import record_trace
 from generator.values import format_number
 
 REPO = Path(__file__).resolve().parent.parent

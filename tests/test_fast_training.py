@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generator import fast_training, rnn
+from generator.model import fast_training, rnn
+from generator.model.trace import record_trace
 from generator.spec import build_network
-from generator.trace import record_trace
 
 TOLERANCE = 1e-9
 

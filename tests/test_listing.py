@@ -5,10 +5,10 @@ from __future__ import annotations
 import html
 import re
 
-from generator import rnn
-from generator.listing import listing_html
-from generator.program import forward_source
+from generator.model import rnn
 from generator.refs import REFS
+from generator.render.listing import listing_html
+from generator.render.program import forward_source
 
 LINE = re.compile(r'<span class="rnn-line" data-line="(\d+)"(?: style="--i:(\d+)")?>(.*?)\n</span>', re.S)
 REF = re.compile(r'<span data-ref="([a-z_A-Z]+)">([^<]*)</span>')

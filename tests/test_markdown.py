@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from generator.blocks import scan
-from generator.markdown_ext import PageContext, SiteMarkdown
+from generator.render.markdown_ext import PageContext, SiteMarkdown
 from generator.values import InlineReferenceError, format_number, resolve
 
 TRACE: dict[str, Any] = {

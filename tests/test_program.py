@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from generator import rnn
-from generator.program import Mark, forward_source, record_program
+from generator.model import rnn
+from generator.model.trace import record_trace
+from generator.render.program import Mark, forward_source, record_program
 from generator.spec import build_network
-from generator.trace import record_trace
 from generator.values import format_number
 
 REPO = Path(__file__).resolve().parent.parent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generator import rnn
+from generator.model import rnn
 
 
 def _loss(params: rnn.Params, inputs: list[int], targets: list[int], h0: np.ndarray) -> float:

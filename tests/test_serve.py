@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from generator.serve import SCRIPT_PATH, inject_script, site_file
-from generator.watch import Watcher
+from generator.commands.serve import SCRIPT_PATH, inject_script, site_file
+from generator.commands.watch import Watcher
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -1,6 +1,6 @@
 """What the page should show, worked out independently of the generator.
 
-The forward pass is recomputed here in numpy from the trace's `params` (generator.rnn is not
+The forward pass is recomputed here in numpy from the trace's `params` (generator.model.rnn is not
 imported), and the player's number format is re-implemented in Python with JavaScript's rounding
 (`toFixed` and `toExponential` round exact ties away from zero).
 """

@@ -9,9 +9,9 @@ from html import escape
 
 from markupsafe import Markup
 
-from .refs import SMALL_KEEPING
-from .tracefile import Trace
-from .values import format_number
+from ..refs import SMALL_KEEPING
+from ..tracefile import Trace
+from ..values import format_number
 
 LABEL_SIZE = 11  # px; the stylesheet sets the same sizes
 CHAR = 0.62  # advance of a monospace character in em, a little above DejaVu Sans Mono's 0.602

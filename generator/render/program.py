@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from . import rnn
+from ..model import rnn
+from ..refs import CODE_NAMES, PER_STEP, STEPWISE
+from ..tracefile import Trace
 from .narration import Scope, describe, evaluate
-from .refs import CODE_NAMES, PER_STEP, STEPWISE
-from .tracefile import Trace
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from markupsafe import Markup
 from pygments.lexers import PythonLexer
 from pygments.token import Comment, Keyword, Name, Number, Operator, String, _TokenType
 
-from .refs import CODE_NAMES
+from ..refs import CODE_NAMES
 
 # Token families and the short classes the stylesheet colours; the first family that matches wins.
 CLASSES: tuple[tuple[_TokenType, str], ...] = (

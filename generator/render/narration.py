@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from . import rnn
-from .refs import CODE_NAMES, SMALL_KEEPING
-from .values import format_number, format_vector
+from ..model import rnn
+from ..refs import CODE_NAMES, SMALL_KEEPING
+from ..values import format_number, format_vector
 
 Scope = dict[str, Any]
 # forward's arguments that hold indices into the vocabulary.

@@ -31,9 +31,9 @@ from urllib.parse import unquote
 import click
 import jinja2
 
-from .errors import BuildError
-from .networks import Outcome
-from .site import BuildResult, Layout, SiteBuilder
+from ..errors import BuildError
+from ..networks import Outcome
+from ..site import BuildResult, Layout, SiteBuilder
 from .watch import Watcher
 
 LIVE_PREFIX = "/__unrolled/"

@@ -8,14 +8,13 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import rnn
+from ..model import rnn
+from ..refs import PARAM_NAMES, SMALL_KEEPING
+from ..tracefile import Trace, script_safe_json
+from ..values import format_number, format_vector
 from .diagram import render_diagram
 from .listing import listing_html
 from .program import forward_source, record_program
-from .refs import SMALL_KEEPING
-from .rnn import PARAM_NAMES
-from .tracefile import Trace, script_safe_json
-from .values import format_number, format_vector
 
 # The training record stays in traces/NAME.json; the page plays the forward pass only.
 NOT_INLINE = ("checkpoints", "loss_history", "loss_history_updates")

@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import OptionError
+from ..spec import Network
+from ..tracefile import SCHEMA, Trace
 from . import fast_training, rnn
-from .errors import OptionError
-from .spec import Network
-from .tracefile import SCHEMA, Trace
 
 LOSS_HISTORY_POINTS = 200
 LOSS_KIND = "cross-entropy summed over the update's window, before the update"

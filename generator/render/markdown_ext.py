@@ -15,8 +15,8 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from .blocks import INLINE_REF, RnnBlock
-from .values import InlineReferenceError, resolve
+from ..blocks import INLINE_REF, RnnBlock
+from ..values import InlineReferenceError, resolve
 
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
 

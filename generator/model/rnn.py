@@ -7,14 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from ..refs import PARAM_NAMES
+
 Array = NDArray[np.float64]
-PARAM_NAMES = (
-    "input_weights_U",
-    "hidden_weights_W",
-    "hidden_bias",
-    "output_weights_V",
-    "output_bias",
-)
 
 
 @dataclass
