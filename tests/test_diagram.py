@@ -30,20 +30,20 @@ def _boxes(svg: ET.Element) -> tuple[list[Box], list[Box]]:
     """The cells' tiles and the labels' estimated extents, in viewBox units."""
     cells, labels = [], []
     for g in svg.iter("g"):
-        if "c" in g.get("class", "").split():
+        if "rnn-cell" in g.get("class", "").split():
             x, y = (float(v) for v in re.findall(r"-?[\d.]+", g.get("transform", "")))
             rect = g.find("rect")
             assert rect is not None
             right, bottom = x + float(rect.get("width", 0)), y + float(rect.get("height", 0))
             cells.append((x, y, right, bottom, g.get("data-ref", "")))
     for text in svg.iter("text"):
-        if "l" not in text.get("class", "").split():
+        classes = text.get("class", "").split()
+        if "rnn-label" not in classes:
             continue
-        size = 12.5 if "in" in text.get("class", "").split() else 11
+        size = 12.5 if "rnn-input" in classes else 11
         width = len(text.text or "") * CHAR * size
         x, y = float(text.get("x", 0)), float(text.get("y", 0))
-        classes = text.get("class", "").split()
-        left = x - width if "e" in classes else x - width / 2 if "x" in classes else x
+        left = x - width if "anchor-end" in classes else x - width / 2 if "anchor-middle" in classes else x
         labels.append((left, y - 10, left + width, y + 3, text.text or ""))
     return cells, labels
 
@@ -82,7 +82,7 @@ def test_every_value_of_the_window_is_a_cell_with_its_number() -> None:
     svg = ET.fromstring(str(render_diagram(trace).svg))
     seen = set()
     for g in svg.iter("g"):
-        if "c" not in g.get("class", "").split():
+        if "rnn-cell" not in g.get("class", "").split():
             continue
         ref, t, i, j = g.get("data-ref"), g.get("data-t"), g.get("data-i"), g.get("data-j")
         text = g.find("text")
@@ -121,3 +121,18 @@ def test_markup_in_the_vocabulary_is_escaped() -> None:
 ])
 def test_tones_round_halves_up_like_the_script(ref: str, value: float, expected: str) -> None:
     assert tone(ref, value) == expected
+
+
+TONE_CLASS = re.compile(r"^[sq]-?\d$")
+
+
+def test_classes_say_what_they_are_and_the_inputs_have_their_own_name() -> None:
+    trace = _trace(3, "ehlo", 4)
+    svg = ET.fromstring(str(render_diagram(trace).svg))
+    classes = {name for e in svg.iter() for name in e.get("class", "").split()}
+    assert {"rnn-diagram", "rnn-cell", "rnn-array", "rnn-frame", "rnn-label", "rnn-input", "rnn-arrows"} <= classes
+    assert not [name for name in classes if len(name) <= 2 and not TONE_CLASS.match(name)], sorted(classes)
+    inputs = [t for t in svg.iter("text") if "rnn-input" in t.get("class", "").split()]
+    assert [(t.get("data-ref"), t.get("data-t"), t.text) for t in inputs] == [
+        ("inputs", str(n), repr(trace["vocab"][index])) for n, index in enumerate(trace["inputs"])]
+    assert not [e for e in svg.iter() if e.get("data-ref") == "xs" and e.tag == "text" and e.get("data-t")]

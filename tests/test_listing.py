@@ -6,7 +6,7 @@ import html
 import re
 
 from generator.model import rnn
-from generator.refs import REFS
+from generator.refs import INPUTS, REFS
 from generator.render.listing import listing_html
 from generator.render.program import forward_source
 
@@ -33,10 +33,10 @@ def test_one_element_per_source_line_with_the_source_as_its_text() -> None:
 def test_every_quantity_in_the_code_carries_its_ref() -> None:
     markup = str(listing_html(forward_source(rnn.forward)[0]))
     tagged = REF.findall(markup)
-    assert {ref for ref, _ in tagged} == set(REFS)
+    assert {ref for ref, _ in tagged} == {*REFS, INPUTS}
     assert all(ref == name or (ref, name) == ("target", "targets") for ref, name in tagged)
     plain = re.sub(r"<span[^>]*>[^<]*</span>", "", markup)
-    for name in (*REFS, "targets"):
+    for name in (*REFS, "targets", INPUTS):
         assert not re.search(rf"\b{name}\b", html.unescape(plain)), f"{name} appears without data-ref"
 
 
@@ -45,3 +45,10 @@ def test_markup_in_the_source_is_escaped() -> None:
     assert "<b>" not in markup and "<script>" not in markup
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in markup and "-&gt;" in markup
     assert len(_lines(markup)) == 3
+
+
+def test_token_classes_say_what_they_are() -> None:
+    markup = str(listing_html(forward_source(rnn.forward)[0]))
+    classes = set(re.findall(r'class="([^"]+)"', markup))
+    assert classes == {"rnn-code", "rnn-line", "rnn-keyword", "rnn-function", "rnn-builtin", "rnn-number",
+                       "rnn-string"}, classes

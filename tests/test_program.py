@@ -59,48 +59,48 @@ def test_one_state_per_executed_line_in_order(options: dict[str, str]) -> None:
     assert source[states[-1].line - 1].strip().startswith("return")
 
 
-def test_every_value_is_produced_once_by_the_line_that_assigns_it() -> None:
+def test_every_value_is_made_once_by_the_line_that_assigns_it() -> None:
     trace = _trace(pattern="011", length="60", **{"hidden-size": "2"})
     states = record_program(trace)
     source = forward_source(rnn.forward)[0].splitlines()
     steps = len(trace["steps"])
     for ref in ("hidden_states", "outputs", "probabilities", "loss", "target"):
-        made = [(s, m) for s in states for m in s.produced if m.ref == ref]
+        made = [(s, m) for s in states for m in s.made if m.ref == ref]
         assert sorted(m.t for _, m in made) == list(range(steps)), ref
         for state, _ in made:
             assert source[state.line - 1].strip().startswith(ref), (ref, source[state.line - 1])
-    weights = [m.ref for m in states[0].produced]
+    weights = [m.ref for m in states[0].made]
     assert weights == list(rnn.PARAM_NAMES)
-    assert [m for s in states for m in s.produced if m.ref == "hidden_state_prev"] == [Mark("hidden_state_prev")]
+    assert [m for s in states for m in s.made if m.ref == "hidden_state_prev"] == [Mark("hidden_state_prev")]
 
 
 def test_xs_shows_its_zeros_before_the_one_is_set() -> None:
     trace = _trace(pattern="10", length="40")
     states = record_program(trace)
-    zeros = [m for s in states for m in s.produced if m.ref == "xs" and m.values is not None]
-    ones = [m for s in states for m in s.produced if m.ref == "xs" and m.i is not None]
+    zeros = [m for s in states for m in s.made if m.ref == "xs" and m.values is not None]
+    ones = [m for s in states for m in s.made if m.ref == "xs" and m.i is not None]
     assert [m.values for m in zeros] == [(0.0, 0.0)] * len(trace["steps"])
     assert [(m.t, m.i) for m in ones] == list(enumerate(trace["inputs"]))
 
 
-def test_operands_name_what_the_line_reads_at_this_step() -> None:
+def test_used_names_what_the_line_reads_at_this_step() -> None:
     trace = _trace(pattern="10", length="40")
     states = record_program(trace)
-    hidden = [s for s in states if any(m.ref == "hidden_states" for m in s.produced)]
+    hidden = [s for s in states if any(m.ref == "hidden_states" for m in s.made)]
     first, second = hidden[0], hidden[1]
-    assert set(first.operands) == {Mark("input_weights_U"), Mark("xs", 0), Mark("hidden_weights_W"),
+    assert set(first.used) == {Mark("input_weights_U"), Mark("xs", 0), Mark("hidden_weights_W"),
                                    Mark("hidden_state_prev"), Mark("hidden_bias")}
-    assert Mark("hidden_states", 0) in second.operands and Mark("xs", 1) in second.operands
-    loss = next(s for s in states if Mark("loss", 1) in s.produced)
-    assert Mark("loss", 0) in loss.operands and Mark("target", 1) in loss.operands
-    assert Mark("probabilities", 1, trace["targets"][1]) in loss.operands
+    assert Mark("hidden_states", 0) in second.used and Mark("xs", 1) in second.used
+    loss = next(s for s in states if Mark("loss", 1) in s.made)
+    assert Mark("loss", 0) in loss.used and Mark("target", 1) in loss.used
+    assert Mark("probabilities", 1, trace["targets"][1]) in loss.used
 
 
 def test_sentences_carry_the_numbers() -> None:
     trace = _trace(pattern="hello", length="60", **{"seq-length": "5"})
     states = record_program(trace)
     for t, step in enumerate(trace["steps"]):
-        state = next(s for s in states if Mark("hidden_states", t) in s.produced)
+        state = next(s for s in states if Mark("hidden_states", t) in s.made)
         assert state.sentence.startswith(f"hidden_states[{t}] = tanh(")
         assert "[" + ", ".join(format_number(v) for v in step["hidden_states"]) + "]" in state.sentence
     character = next(s for s in states if s.sentence.startswith("character = inputs[0]"))
@@ -140,5 +140,5 @@ def test_editing_forward_moves_the_states_with_it(monkeypatch: pytest.MonkeyPatc
     collapsed = [line for n, line in enumerate(lines) if not (line in statement and n and lines[n - 1] in statement)]
     assert [s.line for s in states] == [spread if line in statement else line for line in collapsed]
     assert sum(1 for s in states if s.line == spread) == len(trace["steps"])
-    assert all(m.ref == "xs" and m.i == trace["inputs"][m.t] for s in states for m in s.produced
+    assert all(m.ref == "xs" and m.i == trace["inputs"][m.t] for s in states for m in s.made
                if m.ref == "xs" and m.values is None)

@@ -9,7 +9,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from ..refs import SMALL_KEEPING
+from ..refs import INPUTS, SMALL_KEEPING
 from ..tracefile import Trace
 from ..values import format_number
 
@@ -60,7 +60,7 @@ def _attributes(pairs: dict[str, object]) -> str:
 def _cell(x: float, y: float, width: float, ref: str, value: float | None, text: str,
           t: int | None = None, i: int | None = None, j: int | None = None) -> str:
     """One number: a tile coloured by its value's class, with its formatted text."""
-    css = "c" if value is None or ref in ("loss", "target") else f"c {tone(ref, value)}"
+    css = "rnn-cell" if value is None or ref in ("loss", "target") else f"rnn-cell {tone(ref, value)}"
     attributes: dict[str, object] = {"class": css, "data-ref": ref, "data-t": t, "data-i": i, "data-j": j}
     if value is not None:
         attributes["data-value"] = repr(value)
@@ -72,12 +72,14 @@ def _cell(x: float, y: float, width: float, ref: str, value: float | None, text:
 def _group(x: float, y: float, width: float, rows: int, ref: str, cells: Sequence[str],
            t: int | None = None) -> str:
     """A whole array: its cells with a frame the stylesheet outlines when the array is in play."""
-    frame = (f'<rect class="f" x="{x - 3:g}" y="{y - 3:g}" width="{width + 6:g}" '
+    frame = (f'<rect class="rnn-frame" x="{x - 3:g}" y="{y - 3:g}" width="{width + 6:g}" '
              f'height="{rows * ROW - 2 + 6}" rx="5"/>')
-    return f'<g {_attributes({"class": "v", "data-ref": ref, "data-t": t})}>{frame}{"".join(cells)}</g>'
+    return f'<g {_attributes({"class": "rnn-array", "data-ref": ref, "data-t": t})}>{frame}{"".join(cells)}</g>'
 
 
-def _label(x: float, y: float, text: str, css: str = "l", ref: str | None = None, t: int | None = None) -> str:
+def _label(x: float, y: float, text: str, css: str = "", ref: str | None = None, t: int | None = None) -> str:
+    """A text label; `css` adds its anchoring (anchor-end, anchor-middle) and look (muted, rnn-input)."""
+    css = f"rnn-label {css}".strip()
     attributes = _attributes({"class": css, "data-ref": ref, "data-t": t, "x": f"{x:g}", "y": f"{y:g}"})
     return f"<text {attributes}>{escape(text)}</text>"
 
@@ -125,28 +127,29 @@ class _Layout:
         trace, steps = self.trace, self.trace["steps"]
         for t in range(-1, self.steps):
             middle = self.step_x(t) + STEP_W / 2
-            self.parts.append(_label(middle, 12, f"t = {t}", "l x m"))
+            self.parts.append(_label(middle, 12, f"t = {t}", "anchor-middle muted"))
             if t >= 0:
-                self.parts.append(_label(middle, 31, self.vocab[trace["inputs"][t]], "l x in", "xs", t))
-        self.parts.append(_label(self.labels_x, 31, "inputs", "l e m"))
+                self.parts.append(_label(middle, 31, self.vocab[trace["inputs"][t]], "anchor-middle rnn-input",
+                                         INPUTS, t))
+        self.parts.append(_label(self.labels_x, 31, INPUTS, "anchor-end muted", INPUTS))
         y = 44.0
         bands = [("xs", len(self.vocab)), ("hidden_states", self.hidden), ("outputs", len(self.vocab)),
                  ("probabilities", len(self.vocab))]
         tops: dict[str, float] = {}
         for ref, rows in bands:
             tops[ref] = y
-            self.parts.append(_label(self.labels_x, y + 14, ref, "l e", ref))
+            self.parts.append(_label(self.labels_x, y + 14, ref, "anchor-end", ref))
             for t in range(self.steps):
                 self.parts.append(_column(self.step_x(t), y, ref, steps[t][ref], t))
             if ref != "hidden_states":
-                self.parts.extend(_label(self.step_x(0) - 7, y + i * ROW + 14, char, "l e m")
+                self.parts.extend(_label(self.step_x(0) - 7, y + i * ROW + 14, char, "anchor-end muted")
                                   for i, char in enumerate(self.vocab))
             y += _height(rows) + BAND_GAP
         self._previous_state(tops["hidden_states"])
         self._arrows(tops)
         y += 12 - BAND_GAP
         for ref in ("target", "loss"):
-            self.parts.append(_label(self.labels_x, y + 14, ref, "l e", ref))
+            self.parts.append(_label(self.labels_x, y + 14, ref, "anchor-end", ref))
             for t in range(self.steps):
                 value = steps[t]["loss"] if ref == "loss" else None
                 text = format_number(value, True) if value is not None else self.vocab[trace["targets"][t]]
@@ -158,7 +161,7 @@ class _Layout:
     def _previous_state(self, top: float) -> None:
         x = self.step_x(-1)
         self.parts.append(_column(x, top, "hidden_state_prev", self.trace["hidden_state_prev"]))
-        self.parts.append(_label(x + STEP_W, top - 9, "hidden_state_prev", "l e", "hidden_state_prev"))
+        self.parts.append(_label(x + STEP_W, top - 9, "hidden_state_prev", "anchor-end", "hidden_state_prev"))
 
     def _arrows(self, tops: dict[str, float]) -> None:
         bottoms = {"xs": tops["xs"] + _height(len(self.vocab)),
@@ -189,7 +192,7 @@ class _Layout:
                 width = max(len(rows[0]) * WEIGHT_W - 2, text_width(ref))
                 if x > 0 and x + width > limit:
                     x, y, height = 0.0, y + height + BLOCK_GAP, 0.0
-                self.parts.append(_label(x, y + 11, ref, "l", ref))
+                self.parts.append(_label(x, y + 11, ref, ref=ref))
                 self.parts.append(_matrix(x, y + 18, ref, rows, matrix))
                 right = max(right, x + width)
                 height = max(height, 18 + _height(len(rows)))
@@ -210,5 +213,5 @@ def render_diagram(trace: Trace) -> Diagram:
              f"vocabulary {vocab}. Every value is listed under All numbers.")
     svg = (f'<svg class="rnn-diagram" viewBox="{-MARGIN} {-MARGIN} {width} {height}" width="{width}" '
            f'height="{height}" role="img" aria-label="{escape(label)}">'
-           f'<path class="a" d="{"".join(layout.arrows)}"/>{"".join(layout.parts)}</svg>')
+           f'<path class="rnn-arrows" d="{"".join(layout.arrows)}"/>{"".join(layout.parts)}</svg>')
     return Diagram(Markup(svg), width, height)

@@ -8,18 +8,18 @@ from markupsafe import Markup
 from pygments.lexers import PythonLexer
 from pygments.token import Comment, Keyword, Name, Number, Operator, String, _TokenType
 
-from ..refs import CODE_NAMES
+from ..refs import LINKED_NAMES
 
-# Token families and the short classes the stylesheet colours; the first family that matches wins.
+# Token families and the classes the stylesheet colours them by; the first family that matches wins.
 CLASSES: tuple[tuple[_TokenType, str], ...] = (
-    (Keyword, "k"), (Operator.Word, "k"), (Name.Function, "f"), (Name.Builtin, "b"),
-    (Number, "m"), (String, "s"), (Comment, "c"),
+    (Keyword, "rnn-keyword"), (Operator.Word, "rnn-keyword"), (Name.Function, "rnn-function"),
+    (Name.Builtin, "rnn-builtin"), (Number, "rnn-number"), (String, "rnn-string"), (Comment, "rnn-comment"),
 )
 
 
 def _token_html(kind: _TokenType, text: str) -> str:
-    if kind in Name and text in CODE_NAMES:
-        return f'<span data-ref="{CODE_NAMES[text]}">{escape(text)}</span>'
+    if kind in Name and text in LINKED_NAMES:
+        return f'<span data-ref="{LINKED_NAMES[text]}">{escape(text)}</span>'
     css = next((name for family, name in CLASSES if kind in family), None)
     return f'<span class="{css}">{escape(text)}</span>' if css else escape(text)
 

@@ -42,14 +42,14 @@ class State:
     """One executed line: where it is in the listing, what it wrote and read, and what it did in words."""
 
     line: int
-    produced: tuple[Mark, ...]
-    operands: tuple[Mark, ...]
+    made: tuple[Mark, ...]
+    used: tuple[Mark, ...]
     sentence: str
 
     def attributes(self) -> dict[str, str | None]:
         """The state as the script reads it from its `<li>`: the line, what it made, what it used (None: nothing)."""
-        return {"data-line": str(self.line), "data-made": " ".join(m.token() for m in self.produced) or None,
-                "data-used": " ".join(m.token() for m in self.operands) or None}
+        return {"data-line": str(self.line), "data-made": " ".join(m.token() for m in self.made) or None,
+                "data-used": " ".join(m.token() for m in self.used) or None}
 
 
 @cache
@@ -86,10 +86,10 @@ def record_program(trace: Trace) -> list[State]:
             runs.append((statement, before, after))
     states = []
     for statement, before, after in runs:
-        produced = _produced(statement, before, after, final)
-        operands = [m for m in _operands(statement, before) if (m.ref, m.t) not in {(p.ref, p.t) for p in produced}
-                    and not (m.ref in STEPWISE and m.t is None)]  # `return ForwardPass(xs, ...)`: every step
-        states.append(State(statement.lineno, tuple(produced), tuple(operands),
+        made = _made(statement, before, after, final)
+        used = [m for m in _used(statement, before) if (m.ref, m.t) not in {(p.ref, p.t) for p in made}
+                and not (m.ref in STEPWISE and m.t is None)]  # `return ForwardPass(xs, ...)`: every step
+        states.append(State(statement.lineno, tuple(made), tuple(used),
                             describe(statement, before, after, trace["vocab"])))
     return states
 
@@ -203,7 +203,7 @@ def _unique(marks: list[Mark]) -> list[Mark]:
     return list(dict.fromkeys(marks))
 
 
-def _operands(statement: ast.stmt, before: Scope) -> list[Mark]:
+def _used(statement: ast.stmt, before: Scope) -> list[Mark]:
     found: list[Mark] = []
     if isinstance(statement, ast.AugAssign):
         old = _assigned(statement.target, before)
@@ -225,7 +225,7 @@ def _assigned(target: ast.expr, before: Scope) -> Mark | None:
     return None
 
 
-def _produced(statement: ast.stmt, before: Scope, after: Scope, final: Scope) -> list[Mark]:
+def _made(statement: ast.stmt, before: Scope, after: Scope, final: Scope) -> list[Mark]:
     if isinstance(statement, ast.Assign):
         targets = [e for t in statement.targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
     elif isinstance(statement, ast.AugAssign | ast.AnnAssign):

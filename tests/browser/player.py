@@ -31,6 +31,13 @@ READ_STATE = """(figure) => ({
     text: e.textContent,
   })),
   say: (figure.querySelector('.rnn-say') || {textContent: null}).textContent,
+  outlined: Object.fromEntries(['is-made', 'is-used'].map((name) => [name, Array.from(
+    figure.querySelectorAll('svg.rnn-diagram .' + name), (e) => [e.matches('g.rnn-array') ? 'array' : 'cell',
+      e.getAttribute('data-ref'), e.getAttribute('data-t'), e.getAttribute('data-i')].join(':'))])),
+  marks: (() => {
+    const li = figure.querySelectorAll('ol.rnn-states > li')[Number(figure.getAttribute('data-step'))];
+    return li ? {'is-made': li.getAttribute('data-made'), 'is-used': li.getAttribute('data-used')} : null;
+  })(),
   slider: (figure.querySelector('input[type="range"]') || {value: null}).value,
   hash: location.hash,
 })"""
@@ -148,9 +155,9 @@ class Figure:
         return line
 
     def linked(self) -> list[str]:
-        """The data-ref of every element of this figure with the class `linked` (or '?' if it has none)."""
+        """The data-ref of every element of this figure with the class `is-linked` (or '?' if it has none)."""
         result: list[str] = self.root.evaluate(
-            "(f) => Array.from(f.querySelectorAll('.linked'), (e) => e.getAttribute('data-ref') || '?')")
+            "(f) => Array.from(f.querySelectorAll('.is-linked'), (e) => e.getAttribute('data-ref') || '?')")
         return result
 
     # -- controls --------------------------------------------------------------------------------

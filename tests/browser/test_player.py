@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -14,6 +15,7 @@ from .player import Cell, Figure, figures
 
 HOME = "index.html"
 EDGES = "edges/index.html"
+LINKED = (*REFS, "inputs")  # the input characters over each column are linked by their own name
 FIGURES = [(HOME, "untrained"), (HOME, "alternating"), (HOME, "useful"), (EDGES, "tiny"), (EDGES, "wide")]
 MODES = ["http", "file"]
 MINUS = "\u2212"
@@ -60,9 +62,13 @@ def test_each_figure_has_the_contract_parts(browse: Browse, path: str) -> None:
         expect(root.locator("table.rnn-steps")).to_have_count(1)
         if figure.name != "tiny":  # tiny has no :caption:
             expect(root.locator("figcaption")).not_to_be_empty()
-        for ref in REFS:
+        for ref in LINKED:
             assert figure.code_tokens(ref).count() >= 1, f"{figure}: no code token with data-ref={ref}"
             assert figure.diagram_elements(ref).count() >= 1, f"{figure}: no diagram element with data-ref={ref}"
+        characters = root.locator("svg.rnn-diagram text[data-ref='inputs'][data-t]").evaluate_all(
+            "(ts) => ts.map((t) => [Number(t.getAttribute('data-t')), t.textContent])")
+        assert characters == [[t, repr(trace["vocab"][c])] for t, c in enumerate(trace["inputs"])], characters
+        assert root.locator("svg.rnn-diagram text[data-ref='xs']:not(.rnn-label)").count() == 0
 
 
 # --- controls --------------------------------------------------------------------------------------
@@ -292,6 +298,21 @@ def _check_cell(cell: Cell, expected: Expected, state: int) -> list[str]:
     return problems
 
 
+def _outline_problems(state: dict[str, Any], k: int) -> list[str]:
+    """The outlines at state k are exactly what its `li` says the line made and used: a whole array's group,
+    or the cells of one element."""
+    problems = []
+    for name, tokens in state["marks"].items():
+        want = set()
+        for token in (tokens or "").split():
+            ref, t, i = (token.split("=")[0].split(":") + ["", ""])[:3]
+            want.add(f"cell:{ref}:{t}:{i}" if i else f"array:{ref}:{t}:")
+        shown = set(state["outlined"][name])
+        if shown != want:
+            problems.append(f"state {k}: {name} is on {sorted(shown)}, the state names {sorted(want)}")
+    return problems
+
+
 def _sentence_has(say: str, numbers: list[float]) -> bool:
     said = say.replace(MINUS, "-")
     return all(re.search(rf"(?<![\d.]){re.escape(format_number(x))}(?!\d)", said) for x in numbers)
@@ -319,6 +340,7 @@ def test_every_state_shows_the_traces_numbers(browse: Browse, path: str, name: s
         if not (state["say"] or "").strip():
             problems.append(f"state {k}: the .rnn-say sentence is empty")
         snapshots[k] = cells
+        problems.extend(_outline_problems(state, k))
         now = {(c.ref, c.t, c.i, c.j): c.value for c in cells if c.value is not None}
         for cell in cells:
             problems.extend(_check_cell(cell, expected, k))
@@ -394,12 +416,12 @@ def test_hover_links_code_and_diagram_within_one_figure(browse: Browse) -> None:
     one.go_to(one.steps - 1)
     problems = []
     read = """([one, other, ref]) => ({
-      one: Array.from(one.querySelectorAll('.linked'), (e) => e.getAttribute('data-ref') || '?'),
-      other: Array.from(other.querySelectorAll('.linked'), (e) => e.getAttribute('data-ref') || '?'),
+      one: Array.from(one.querySelectorAll('.is-linked'), (e) => e.getAttribute('data-ref') || '?'),
+      other: Array.from(other.querySelectorAll('.is-linked'), (e) => e.getAttribute('data-ref') || '?'),
       want: one.querySelectorAll(`[data-ref="${ref}"]`).length,
     })"""
     roots = [one.root.element_handle(), other.root.element_handle()]
-    for ref in REFS:
+    for ref in LINKED:
         for source, hovered in (("code", one.code_tokens(ref).first), ("diagram", one.diagram_elements(ref).last)):
             hovered.hover()
             seen = page.evaluate(read, [*roots, ref])

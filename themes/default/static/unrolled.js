@@ -1,286 +1,520 @@
-/* unrolled: the player. Each figure steps through the lines `forward` executed, with its own state,
-   timer and listeners; the page stays complete without this script. */
+/* unrolled: the player. One Player per figure steps through the lines `forward` executed; the page is
+   complete without this script, and a figure that cannot start keeps the last state the build drew. */
 (function () {
   "use strict";
 
-  var STEP_MS = 900; // one state at 1x
-  var HASH_MS = 250;
-  var players = {};
+  window.unrolled = window.unrolled || {};
 
-  // values.format_number, for the few values shown before their final one (xs starts as zeros).
-  function format(v, smallKeeping) {
-    if (smallKeeping && v > 0 && v < 0.005) {
-      var parts = v.toExponential(1).split("e");
+  // --- numbers: shared with generator/values.py ---
+  // values.format_number: two decimals; probabilities and the loss keep their digits near 0 and 1.
+  function formatValue(ref, value) {
+    const smallKeeping = ref === "probabilities" || ref === "loss";
+    if (smallKeeping && value > 0 && value < 0.005) {
+      const parts = value.toExponential(1).split("e");
       return parts[0] + "e" + Number(parts[1]);
     }
-    if (smallKeeping && v >= 0.995 && v < 1) {
-      var text = v.toFixed(Math.min(6, Math.ceil(-Math.log10(1 - v))));
+    if (smallKeeping && value >= 0.995 && value < 1) {
+      const text = value.toFixed(Math.min(6, Math.ceil(-Math.log10(1 - value))));
       return text.charAt(0) === "1" ? "1.00" : text;
     }
-    var s = v.toFixed(2);
-    return s === "-0.00" ? "0.00" : s;
+    const text = value.toFixed(2);
+    return text === "-0.00" ? "0.00" : text;
   }
 
-  // diagram.tone: the colour class of a value.
-  function tone(ref, v) {
-    if (ref === "xs" || ref === "probabilities") return "q" + Math.round(Math.min(1, Math.max(0, v)) * 8);
-    return "s" + Math.round(v / (Math.abs(v) + 0.6) * 8);
+  // diagram.tone: a value's colour class, "" for the quantities drawn without one (the loss, the target).
+  function toneOf(ref, value) {
+    if (ref === "loss" || ref === "target") return "";
+    if (ref === "xs" || ref === "probabilities") return "q" + Math.round(Math.min(1, Math.max(0, value)) * 8);
+    return "s" + Math.round(value / (Math.abs(value) + 0.6) * 8);
   }
 
-  function number(el, name) {
-    var v = el.getAttribute(name);
-    return v === null ? null : Number(v);
+  window.unrolled.format = formatValue;
+  window.unrolled.tone = toneOf;
+  // --- end numbers ---
+
+  const STEP_MS = 900; // one state at 1x
+  const ADDRESS_MS = 250; // the address is rewritten at most this often: browsers throttle faster rewrites
+  const TONE = /(?:^|\s)([sq]-?\d)(?=\s|$)/;
+  const players = new Map(); // network name -> the Player of its figure
+
+  function numberAttribute(el, name) {
+    const value = el.getAttribute(name);
+    return value === null || value === "" ? null : Number(value);
   }
 
-  // A mark names what a state wrote or read: "ref", "ref:t", "ref:t:i" or "ref::i", and "=v,v" when the
-  // array held other values at that moment than at the end (xs starts as zeros).
-  function marks(text) {
-    return text ? text.split(" ").map(function (token) {
-      var parts = token.split("="), fields = parts[0].split(":");
-      var at = function (n) { return fields[n] ? Number(fields[n]) : null; };
-      return [fields[0], at(1), at(2), parts[1] ? parts[1].split(",").map(Number) : null];
-    }) : [];
+  function key(ref, t, i) {
+    return ref + ":" + (t === null ? "" : t) + (i === undefined ? "" : ":" + (i === null ? "" : i));
   }
 
-  function hits(item, mark) {
-    return item.ref === mark[0] && (mark[1] == null || item.t === mark[1]) &&
-      (mark[2] == null || item.i === mark[2]);
+  // A mark names what a state made or used: "ref", "ref:t", "ref:t:i" or "ref::i", then "=v,v,..." when the
+  // array held other values at that moment than at the end (xs starts as zeros). Values stay the build's text.
+  function parseMark(token) {
+    const parts = token.split("="), fields = parts[0].split(":");
+    const at = (n) => (fields[n] ? Number(fields[n]) : null);
+    return { ref: fields[0], t: at(1), i: at(2), values: parts[1] ? parts[1].split(",") : null };
   }
 
-  function Player(fig) {
-    var name = fig.getAttribute("data-rnn");
-    var states = Array.prototype.map.call(fig.querySelectorAll(".rnn-states > li"), function (li) {
-      return [li.getAttribute("data-line"), marks(li.getAttribute("data-made")),
-        marks(li.getAttribute("data-used")), li.textContent];
-    });
-    var last = states.length - 1;
-    var q = function (selector) { return fig.querySelector(selector); };
-    var all = function (selector) { return Array.prototype.slice.call(fig.querySelectorAll(selector)); };
-    var play = q(".rnn-play"), scrub = q(".rnn-scrub"), count = q(".rnn-count"), say = q(".rnn-say");
-    var speed = q(".rnn-speed"), more = q(".rnn-more"), numbers = q(".rnn-numbers"), stage = q(".rnn-stage");
-    var lines = {}, byRef = {};
-    var current = -1, timer = 0, line = null, used = [], made = [], linked = null, hashed = 0, hashTimer = 0;
+  // One executed line: its number in the listing, what it made and used, and its sentence.
+  function parseState(li) {
+    const marks = (name) => {
+      const text = li.getAttribute(name);
+      return text ? text.split(" ").map(parseMark) : [];
+    };
+    return { line: li.getAttribute("data-line"), made: marks("data-made"), used: marks("data-used"),
+      sentence: li.textContent };
+  }
 
-    all(".rnn-line").forEach(function (el) { lines[el.getAttribute("data-line")] = el; });
-    all("[data-ref]").forEach(function (el) {
-      var ref = el.getAttribute("data-ref");
-      (byRef[ref] = byRef[ref] || []).push(el);
-    });
-    function item(el) {
-      var text = el.querySelector("text");
-      return { el: el, text: text, ref: el.getAttribute("data-ref"), t: number(el, "data-t"),
-        i: number(el, "data-i"), j: number(el, "data-j"), final: text ? text.textContent : "",
-        value: el.getAttribute("data-value"), history: [],
-        shown: text ? text.textContent + "|" + el.getAttribute("data-value") : "",
-        tone: (/\b[sq]-?\d\b/.exec(el.getAttribute("class")) || [""])[0] };
+  // One number of the diagram, and the states at which it changes.
+  class Cell {
+    constructor(el, position) {
+      this.el = el;
+      this.text = el.querySelector("text");
+      this.ref = el.getAttribute("data-ref");
+      this.t = numberAttribute(el, "data-t");
+      this.i = numberAttribute(el, "data-i");
+      this.j = numberAttribute(el, "data-j");
+      this.position = position; // its place in the array, row by row, as a mark's values list it
+      this.final = { text: this.text.textContent, value: el.getAttribute("data-value") }; // as the build drew it
+      this.shown = { text: this.final.text, value: this.final.value, empty: el.classList.contains("is-empty"),
+        tone: (TONE.exec(el.getAttribute("class")) || ["", ""])[1] };
+      this.changes = []; // {step, value}: from `step` on it holds `value` (the build's text), null: its final value
     }
-    var cells = all(".rnn-diagram .c").map(item);
-    var groups = all(".rnn-diagram .v").map(item);
 
-    // When each cell appears, and with which value if not its final one.
-    states.forEach(function (state, k) {
-      state[1].forEach(function (mark) {
-        cells.forEach(function (c) {
-          if (hits(c, mark)) c.history.push([k, mark[3] ? mark[3][c.i] : null]);
-        });
-      });
-      state.made = elements(state[1]);
-      state.used = elements(state[2]);
-    });
-    function elements(marks) {
-      var found = [];
-      marks.forEach(function (mark) {
-        (mark[2] == null ? groups : cells).forEach(function (c) { if (hits(c, mark)) found.push(c.el); });
-      });
+    // "ref[t][i, j]": the cell's name as the code writes it.
+    name() {
+      const index = this.i === null ? "" : this.j === null ? "[" + this.i + "]" : "[" + this.i + ", " + this.j + "]";
+      return this.ref + (this.t === null ? "" : "[" + this.t + "]") + index;
+    }
+
+    // Show what the cell holds at state k, writing only what differs from what it shows now.
+    paint(k) {
+      let change = null;
+      for (const c of this.changes) if (c.step <= k) change = c;
+      const value = !change ? null : change.value === null ? this.final.value : change.value;
+      const text = !change ? "" : change.value === null ? this.final.text : formatValue(this.ref, Number(value));
+      const tone = value === null ? "" : toneOf(this.ref, Number(value));
+      const shown = this.shown;
+      if (text !== shown.text) this.text.textContent = shown.text = text;
+      if (!change !== shown.empty) this.el.classList.toggle("is-empty", shown.empty = !change);
+      if (tone !== shown.tone) {
+        if (shown.tone) this.el.classList.remove(shown.tone);
+        if (tone) this.el.classList.add(tone);
+        shown.tone = tone;
+      }
+      if (value !== shown.value) {
+        if (value === null) this.el.removeAttribute("data-value");
+        else this.el.setAttribute("data-value", value);
+        shown.value = value;
+      }
+    }
+  }
+
+  // The diagram's arrays and cells, indexed by quantity, time step and element ("ref:t", "ref:t:i").
+  class Diagram {
+    constructor(svg) {
+      this.arrays = new Map(); // "ref:t" -> {el: g.rnn-array, cells}
+      this.elements = new Map(); // "ref:t:i" -> the cells of element i (a matrix row holds several)
+      this.cells = new Map(); // g.rnn-cell -> its Cell
+      for (const g of svg.querySelectorAll(".rnn-array")) {
+        const cells = Array.from(g.querySelectorAll(".rnn-cell"), (el, position) => new Cell(el, position));
+        const name = key(g.getAttribute("data-ref"), numberAttribute(g, "data-t"));
+        this.arrays.set(name, { el: g, cells: cells });
+        for (const cell of cells) {
+          const element = key(cell.ref, cell.t, cell.i);
+          if (!this.elements.has(element)) this.elements.set(element, []);
+          this.elements.get(element).push(cell);
+          this.cells.set(cell.el, cell);
+        }
+      }
+    }
+
+    // The cells a mark names: a whole array, or one element of it.
+    cellsOf(mark) {
+      const cells = mark.i === null ? (this.arrays.get(key(mark.ref, mark.t)) || {}).cells
+        : this.elements.get(key(mark.ref, mark.t, mark.i));
+      if (!cells || !cells.length) throw new Error("the diagram has no " + key(mark.ref, mark.t, mark.i));
+      return cells;
+    }
+
+    // The elements a state's marks outline: a whole array (its group, framed), or the cells of one element.
+    outlined(marks) {
+      const found = [];
+      for (const mark of marks) {
+        const cells = this.cellsOf(mark); // throws when the diagram lacks what the program names
+        if (mark.i === null) found.push(this.arrays.get(key(mark.ref, mark.t)).el);
+        else for (const cell of cells) found.push(cell.el);
+      }
       return found;
     }
 
-    function paint(c, k) {
-      var entry = null;
-      for (var n = 0; n < c.history.length && c.history[n][0] <= k; n++) entry = c.history[n];
-      var text = "", value = null;
-      if (entry && entry[1] === null) { text = c.final; value = c.value; }
-      else if (entry) { value = String(entry[1]); text = format(entry[1], c.ref === "probabilities"); }
-      var key = text + "|" + value;
-      if (key === c.shown) return;
-      c.shown = key;
-      c.text.textContent = text;
-      c.el.classList.toggle("e", !entry);
-      if (c.tone) c.el.classList.remove(c.tone);
-      c.tone = value === null || c.ref === "loss" ? "" : tone(c.ref, Number(value));
-      if (c.tone) c.el.classList.add(c.tone);
-      if (value === null) c.el.removeAttribute("data-value");
-      else c.el.setAttribute("data-value", value);
+    // Per state, the cells it changes; each cell learns the states at which it changes and to what.
+    timeline(states) {
+      return states.map((state, step) => {
+        const changed = [];
+        for (const mark of state.made) {
+          for (const cell of this.cellsOf(mark)) {
+            cell.changes.push({ step: step, value: mark.values ? mark.values[cell.position] : null });
+            changed.push(cell);
+          }
+        }
+        return changed;
+      });
+    }
+  }
+
+  // Swap a class from one set of elements to another, touching only those that differ.
+  function moveClass(name, before, after) {
+    for (const el of before) if (after.indexOf(el) < 0) el.classList.remove(name);
+    for (const el of after) if (before.indexOf(el) < 0) el.classList.add(name);
+    return after;
+  }
+
+  // One figure: its program, its diagram, its controls, and where the reader is in it.
+  class Player {
+    constructor(figure) {
+      const part = (selector) => {
+        const found = figure.querySelector(selector);
+        if (!found) throw new Error("the figure has no " + selector);
+        return found;
+      };
+      // What the build wrote: read once.
+      this.figure = figure;
+      this.name = figure.getAttribute("data-rnn");
+      this.trace = JSON.parse(part('script[data-rnn-trace="' + CSS.escape(this.name) + '"]').textContent);
+      if (this.trace.name !== this.name) throw new Error("its trace is the trace of " + this.trace.name);
+      this.states = Array.from(figure.querySelectorAll(".rnn-states > li"), parseState);
+      this.steps = this.states.length;
+      if (!this.steps) throw new Error("the figure has no states");
+      this.stage = part(".rnn-stage");
+      this.playButton = part(".rnn-play");
+      this.scrub = part(".rnn-scrub");
+      this.count = part(".rnn-count");
+      this.say = part(".rnn-say");
+      this.speed = part(".rnn-speed");
+      this.more = part(".rnn-more");
+      this.numbers = part(".rnn-numbers");
+      this.lines = new Map(Array.from(figure.querySelectorAll(".rnn-code .rnn-line"),
+        (el) => [el.getAttribute("data-line"), el]));
+      this.diagram = new Diagram(part(".rnn-diagram"));
+      this.changes = this.diagram.timeline(this.states); // per state, the cells it changes
+      this.outlines = this.states.map((state, k) => {
+        if (!this.lines.has(state.line)) throw new Error("state " + k + " is on line " + state.line + ", not in the listing");
+        return { made: this.diagram.outlined(state.made), used: this.diagram.outlined(state.used) };
+      });
+      // What changes as the reader plays.
+      this.step = this.steps - 1; // the build draws the last state
+      this.timer = 0;
+      this.line = null;
+      this.made = [];
+      this.used = [];
+      this.linked = null;
+      this.named = new Map(); // ref -> every element of the figure with that data-ref, found on first hover
+      this.tip = null;
+      this.failed = false;
+      this.listeners = {
+        click: this.guard(this.onClick), input: this.guard(this.onScrub), change: this.guard(this.onSpeed),
+        keydown: this.guard(this.onKey), mouseover: this.guard(this.onPoint), focusin: this.guard(this.onPoint),
+        mouseleave: this.guard(this.onLeave), focusout: this.guard(this.onLeave),
+      };
+      this.tick = this.guard(this.tick);
+      const player = this;
+      this.api = Object.freeze({ // window.unrolled.figure(NAME)
+        get trace() { return player.trace; },
+        get step() { return player.step; },
+        get steps() { return player.steps; },
+        go(k) {
+          if (typeof k !== "number" || !Number.isInteger(k)) throw new TypeError("go(k) takes a whole number");
+          player.guard(() => { player.pause(); player.go(k); })();
+          return player.step;
+        },
+      });
     }
 
-    function mark(cls, before, after) {
-      before.forEach(function (el) { el.classList.remove(cls); });
-      after.forEach(function (el) { el.classList.add(cls); });
-      return after;
+    // Wire the figure up and show its state; destroy() undoes this.
+    start() {
+      this.tip = document.createElement("div");
+      this.tip.className = "rnn-tip";
+      this.tip.setAttribute("aria-hidden", "true");
+      this.tip.hidden = true;
+      this.figure.appendChild(this.tip);
+      for (const type of Object.keys(this.listeners)) this.figure.addEventListener(type, this.listeners[type]);
+      for (const el of this.focusable()) el.setAttribute("tabindex", "-1");
+      this.figure.classList.add("is-live");
+      this.showState(this.step);
+      this.emit("ready");
     }
 
-    function go(k, fromReader) {
-      k = Math.max(0, Math.min(last, k));
-      if (k === current) return;
-      current = k;
-      var state = states[k];
-      cells.forEach(function (c) { paint(c, k); });
-      used = mark("operand", used, state.used);
-      made = mark("produced", made, state.made);
-      if (line) line.removeAttribute("aria-current");
-      line = lines[state[0]];
-      line.setAttribute("aria-current", "step");
-      if (say.textContent !== state[3]) say.textContent = state[3];
-      scrub.value = k;
-      scrub.setAttribute("aria-valuetext", "Step " + (k + 1) + " of " + (last + 1) + ", line " + state[0]);
-      count.textContent = (k + 1) + " / " + (last + 1);
-      fig.setAttribute("data-step", k);
-      if (fromReader && !hashTimer) hashTimer = setTimeout(writeHash, Math.max(0, hashed + HASH_MS - Date.now()));
+    // Back to the figure the build wrote, less its last state: no listeners, no controls, no highlights.
+    destroy() {
+      clearTimeout(this.timer);
+      this.timer = 0;
+      for (const type of Object.keys(this.listeners)) this.figure.removeEventListener(type, this.listeners[type]);
+      this.link(null);
+      if (this.tip) this.tip.remove();
+      this.tip = null;
+      this.made = moveClass("is-made", this.made, []);
+      this.used = moveClass("is-used", this.used, []);
+      if (this.line) this.line.removeAttribute("aria-current");
+      this.line = null;
+      for (const el of this.focusable()) el.removeAttribute("tabindex");
+      this.figure.classList.remove("is-live");
+      if (players.get(this.name) === this) players.delete(this.name);
+      this.emit("destroy");
     }
 
-    // The address follows the reader (#name:step), at most every HASH_MS: browsers throttle faster rewrites.
-    function writeHash() {
-      hashTimer = 0;
-      hashed = Date.now();
-      try { history.replaceState(history.state, "", "#" + name + ":" + current); } catch (e) { /* some file:// */ }
+    // A failure leaves this figure static and the others playing; it is reported once.
+    fail(error) {
+      if (this.failed) return;
+      this.failed = true;
+      console.error("unrolled: the figure " + this.name + " stopped working and shows what the build drew:", error);
+      try { this.destroy(); } catch (ignored) { /* already reported */ }
     }
 
-    function stop() {
-      clearTimeout(timer);
-      timer = 0;
-      play.setAttribute("aria-label", "Play");
+    // `handler` bound to this player, with any error it throws turned into fail().
+    guard(handler) {
+      return (event) => {
+        if (this.failed) return;
+        try { handler.call(this, event); } catch (error) { this.fail(error); }
+      };
     }
-    function tick() {
-      go(current + 1, true);
-      timer = current < last ? setTimeout(tick, STEP_MS / Number(speed.value)) : 0;
-      if (!timer) stop();
-    }
-    function start() {
-      if (current >= last) go(0, true);
-      play.setAttribute("aria-label", "Pause");
-      timer = setTimeout(tick, STEP_MS / Number(speed.value));
-    }
-    function toggle() { if (timer) stop(); else start(); }
-    function step(by) { stop(); go(current + by, true); }
 
-    var actions = {
-      restart: function () { stop(); go(0, true); },
-      back: function () { step(-1); },
-      play: toggle,
-      forward: function () { step(1); }
-    };
-    all(".rnn-controls button").forEach(function (button) {
-      button.addEventListener("click", actions[button.getAttribute("data-do")]);
-    });
-    scrub.addEventListener("input", function () { stop(); go(Number(scrub.value), true); });
-    speed.addEventListener("change", function () {
-      if (timer) { clearTimeout(timer); timer = setTimeout(tick, STEP_MS / Number(speed.value)); }
-    });
-    fig.addEventListener("keydown", function (event) {
-      var tag = event.target.tagName;
-      if (event.altKey || event.ctrlKey || event.metaKey || tag === "INPUT" || tag === "SELECT") return;
-      if (event.target === stage && event.key.indexOf("Arrow") === 0) return; // arrows scroll a wide diagram
-      var key = event.key;
-      if (key === "ArrowLeft") step(-1);
-      else if (key === "ArrowRight") step(1);
-      else if (key === "Home") actions.restart();
-      else if (key === "End") { stop(); go(last, true); }
-      else if ((key === " " || key === "Spacebar") && tag !== "BUTTON" && tag !== "A") toggle();
-      else return;
-      event.preventDefault();
-    });
+    emit(what) {
+      this.figure.dispatchEvent(new CustomEvent("unrolled:" + what, { bubbles: true, detail: { step: this.step } }));
+    }
+
+    focusable() {
+      return this.figure.querySelectorAll(".rnn-diagram .rnn-cell, .rnn-code [data-ref]");
+    }
+
+    // Show state k (clamped); a step by the reader also moves the address.
+    go(k, byReader) {
+      k = Math.max(0, Math.min(this.steps - 1, k));
+      if (k === this.step) return;
+      this.paintCells(this.step, k);
+      this.step = k;
+      this.showState(k);
+      if (byReader) address.follow(this);
+      this.emit("step");
+    }
+
+    // Repaint only the cells some state between the two changes.
+    paintCells(from, to) {
+      for (let k = Math.min(from, to) + 1; k <= Math.max(from, to); k++) {
+        for (const cell of this.changes[k]) cell.paint(to);
+      }
+    }
+
+    // Everything but the cells: outlines, the current line, the sentence and the controls.
+    showState(k) {
+      const state = this.states[k], outline = this.outlines[k];
+      this.used = moveClass("is-used", this.used, outline.used);
+      this.made = moveClass("is-made", this.made, outline.made);
+      const line = this.lines.get(state.line);
+      if (line !== this.line) {
+        if (this.line) this.line.removeAttribute("aria-current");
+        line.setAttribute("aria-current", "step");
+        this.line = line;
+      }
+      if (this.say.textContent !== state.sentence) this.say.textContent = state.sentence;
+      this.scrub.value = k;
+      this.scrub.setAttribute("aria-valuetext", "Step " + (k + 1) + " of " + this.steps + ", line " + state.line);
+      this.count.textContent = (k + 1) + " / " + this.steps;
+      this.figure.setAttribute("data-step", k);
+    }
+
+    // Playback: one state every STEP_MS at 1x, from the start again when at the end.
+    play() {
+      if (this.step >= this.steps - 1) this.go(0, true);
+      this.playButton.setAttribute("aria-label", "Pause");
+      this.schedule();
+    }
+
+    pause() {
+      clearTimeout(this.timer);
+      this.timer = 0;
+      if (this.playButton.getAttribute("aria-label") !== "Play") this.playButton.setAttribute("aria-label", "Play");
+    }
+
+    schedule() {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(this.tick, STEP_MS / Number(this.speed.value));
+    }
+
+    tick() {
+      this.timer = 0;
+      this.go(this.step + 1, true);
+      if (this.step < this.steps - 1) this.schedule();
+      else this.pause();
+    }
+
+    toggle() {
+      if (this.timer) this.pause();
+      else this.play();
+    }
+
+    stepBy(n) {
+      this.pause();
+      this.go(this.step + n, true);
+    }
+
+    // "All numbers": visually tucked away while the diagram plays, always there for screen readers.
+    showNumbers(open) {
+      this.numbers.classList.toggle("is-open", open);
+      this.more.setAttribute("aria-pressed", String(open));
+    }
+
+    get numbersShown() {
+      return this.numbers.classList.contains("is-open");
+    }
 
     // Linking: hovering or focusing a name lights up that quantity everywhere in this figure.
-    var tip = document.createElement("div");
-    tip.className = "rnn-tip";
-    tip.setAttribute("aria-hidden", "true");
-    tip.hidden = true;
-    fig.appendChild(tip);
-    function link(el) {
-      var ref = el ? el.getAttribute("data-ref") : null;
-      if (ref !== linked) {
-        (byRef[linked] || []).forEach(function (e) { e.classList.remove("linked"); });
-        (byRef[ref] || []).forEach(function (e) { e.classList.add("linked"); });
-        linked = ref;
+    link(el) {
+      const ref = el ? el.getAttribute("data-ref") : null;
+      if (ref !== this.linked) {
+        for (const e of this.elementsNamed(this.linked)) e.classList.remove("is-linked");
+        for (const e of this.elementsNamed(ref)) e.classList.add("is-linked");
+        this.linked = ref;
       }
-      var c = el && el.classList.contains("c") && el.getAttribute("data-value") !== null ? item(el) : null;
-      tip.hidden = !c;
-      if (!c) return;
-      var index = c.j === null ? "[" + c.i + "]" : "[" + c.i + ", " + c.j + "]";
-      tip.textContent = c.ref + (c.t === null ? "" : "[" + c.t + "]") + (c.i === null ? "" : index) + " = " + c.value;
-      var box = el.getBoundingClientRect(), frame = fig.getBoundingClientRect(), half = tip.offsetWidth / 2;
-      var centre = box.left + box.width / 2 - frame.left; // kept inside the figure, so never past the page
-      tip.style.left = Math.max(half + 4, Math.min(frame.width - half - 4, centre)) + "px";
-      tip.style.top = (box.top - frame.top) + "px";
+      this.showTip(el);
     }
-    function pointAt(event) {
-      var el = event.target.closest ? event.target.closest("[data-ref]") : null;
-      link(el && fig.contains(el) ? el : null);
-    }
-    fig.addEventListener("mouseover", pointAt);
-    fig.addEventListener("focusin", pointAt);
-    fig.addEventListener("mouseleave", function () { link(null); });
-    fig.addEventListener("focusout", function () { link(null); });
-    cells.concat(all(".rnn-code [data-ref]").map(item)).forEach(function (c) { c.el.setAttribute("tabindex", "-1"); });
 
-    // All numbers: visually tucked away while the diagram plays, always there for screen readers.
-    function showNumbers(open) {
-      numbers.classList.toggle("is-open", open);
-      more.setAttribute("aria-pressed", String(open));
+    elementsNamed(ref) {
+      if (ref === null) return [];
+      if (!this.named.has(ref)) this.named.set(ref, this.figure.querySelectorAll('[data-ref="' + CSS.escape(ref) + '"]'));
+      return this.named.get(ref);
     }
-    more.addEventListener("click", function () { showNumbers(!numbers.classList.contains("is-open")); });
-    fig.classList.add("is-live");
-    go(Number(fig.getAttribute("data-step")));
 
-    this.fig = fig;
-    this.go = go;
-    this.last = last;
-    this.at = function () { return current; };
-    this.numbers = function (open) {
-      var was = numbers.classList.contains("is-open");
-      if (open !== undefined) showNumbers(open);
-      return was;
-    };
-    this.stop = stop;
+    // A cell with a value shows it in full above itself, kept inside the figure (so never past the page).
+    showTip(el) {
+      if (!this.tip) return;
+      const cell = el ? this.diagram.cells.get(el) : null;
+      const value = cell ? el.getAttribute("data-value") : null;
+      this.tip.hidden = value === null;
+      if (value === null) return;
+      this.tip.textContent = cell.name() + " = " + value;
+      const box = el.getBoundingClientRect(), frame = this.figure.getBoundingClientRect();
+      const half = this.tip.offsetWidth / 2, centre = box.left + box.width / 2 - frame.left;
+      this.tip.style.left = Math.max(half + 4, Math.min(frame.width - half - 4, centre)) + "px";
+      this.tip.style.top = (box.top - frame.top) + "px";
+    }
+
     // A diagram wider than a phone scrolls inside its stage, which then takes keyboard focus too.
-    this.fit = function () {
-      if (stage.scrollWidth > stage.clientWidth + 1) stage.setAttribute("tabindex", "0");
-      else stage.removeAttribute("tabindex");
-    };
+    fit() {
+      if (this.stage.scrollWidth > this.stage.clientWidth + 1) this.stage.setAttribute("tabindex", "0");
+      else this.stage.removeAttribute("tabindex");
+    }
+
+    onClick(event) {
+      const button = event.target.closest("button");
+      if (!button || !this.figure.contains(button)) return;
+      if (button === this.more) { this.showNumbers(!this.numbersShown); return; }
+      const action = button.getAttribute("data-do");
+      if (action === "restart") { this.pause(); this.go(0, true); }
+      else if (action === "back") this.stepBy(-1);
+      else if (action === "play") this.toggle();
+      else if (action === "forward") this.stepBy(1);
+    }
+
+    onScrub(event) {
+      if (event.target !== this.scrub) return;
+      this.pause();
+      this.go(Number(this.scrub.value), true);
+    }
+
+    onSpeed(event) {
+      if (event.target === this.speed && this.timer) this.schedule();
+    }
+
+    // Keys anywhere in the figure but the slider and the select, which keep their own.
+    onKey(event) {
+      const tag = event.target.tagName, key = event.key;
+      if (event.altKey || event.ctrlKey || event.metaKey || tag === "INPUT" || tag === "SELECT") return;
+      if (event.target === this.stage && key.indexOf("Arrow") === 0) return; // arrows scroll a wide diagram
+      if (key === "ArrowLeft") this.stepBy(-1);
+      else if (key === "ArrowRight") this.stepBy(1);
+      else if (key === "Home") { this.pause(); this.go(0, true); }
+      else if (key === "End") { this.pause(); this.go(this.steps - 1, true); }
+      else if ((key === " " || key === "Spacebar") && tag !== "BUTTON" && tag !== "A") this.toggle();
+      else return;
+      event.preventDefault();
+    }
+
+    onPoint(event) {
+      const el = event.target.closest ? event.target.closest("[data-ref]") : null;
+      this.link(el && this.figure.contains(el) ? el : null);
+    }
+
+    onLeave() {
+      this.link(null);
+    }
+  }
+
+  // The address follows the reader as #NAME:K, rewritten at most every ADDRESS_MS; the last step always lands.
+  const address = {
+    pending: null,
+    timer: 0,
+    written: 0,
+
+    follow(player) {
+      this.pending = player;
+      if (!this.timer) this.timer = setTimeout(() => this.write(), Math.max(0, this.written + ADDRESS_MS - Date.now()));
+    },
+
+    write() {
+      const player = this.pending;
+      this.timer = 0;
+      this.written = Date.now();
+      this.pending = null;
+      try { history.replaceState(history.state, "", "#" + player.name + ":" + player.step); } catch (e) { /* some file:// */ }
+    },
+
+    // #NAME:K opens that figure at state K and scrolls to it.
+    open() {
+      const match = /^#([A-Za-z0-9_-]+):(\d+)$/.exec(location.hash);
+      const player = match && players.get(match[1]);
+      if (!player) return;
+      player.guard(() => player.go(Number(match[2])))();
+      player.figure.scrollIntoView();
+    },
+  };
+
+  function setUp(figure) {
+    let player = null;
+    try {
+      player = new Player(figure);
+      players.set(player.name, player);
+      player.start();
+    } catch (error) {
+      if (player) player.fail(error);
+      else console.error("unrolled: the figure " + figure.getAttribute("data-rnn") +
+        " could not start and shows what the build drew:", error);
+    }
   }
 
   function fitAll() {
-    Object.keys(players).forEach(function (key) { players[key].fit(); });
-  }
-
-  function openHash() {
-    var match = /^#([A-Za-z0-9_-]+):(\d+)$/.exec(location.hash);
-    var player = match && players[match[1]];
-    if (!player) return;
-    player.go(Number(match[2]));
-    player.fig.scrollIntoView();
+    for (const player of players.values()) player.fit();
   }
 
   // Print the finished pass with every number; put the reader back afterwards.
-  var printing = [];
-  addEventListener("beforeprint", function () {
-    printing = Object.keys(players).map(function (key) {
-      var p = players[key], was = [p.at(), p.numbers(true)];
-      p.stop();
-      p.go(p.last);
-      return [p, was];
+  let printing = [];
+  addEventListener("beforeprint", () => {
+    printing = Array.from(players.values(), (player) => {
+      const was = { player: player, step: player.step, numbers: player.numbersShown };
+      player.guard(() => { player.pause(); player.go(player.steps - 1); player.showNumbers(true); })();
+      return was;
     });
   });
-  addEventListener("afterprint", function () {
-    printing.forEach(function (entry) { entry[0].go(entry[1][0]); entry[0].numbers(entry[1][1]); });
+  addEventListener("afterprint", () => {
+    for (const was of printing) was.player.guard(() => { was.player.go(was.step); was.player.showNumbers(was.numbers); })();
     printing = [];
   });
 
-  Array.prototype.forEach.call(document.querySelectorAll("figure.rnn-figure[data-rnn]"), function (fig) {
-    players[fig.getAttribute("data-rnn")] = new Player(fig);
-  });
-  openHash();
-  addEventListener("hashchange", openHash);
+  // The page API, for tests and curious readers: the live state of the figure NAME, or null.
+  window.unrolled.figure = (name) => (players.has(name) ? players.get(name).api : null);
+
+  document.querySelectorAll("figure.rnn-figure[data-rnn]").forEach(setUp);
+  address.open();
+  addEventListener("hashchange", () => address.open());
   requestAnimationFrame(fitAll); // after the first layout, not one forced layout per figure
-  addEventListener("resize", function () { requestAnimationFrame(fitAll); });
+  addEventListener("resize", () => requestAnimationFrame(fitAll));
 })();
