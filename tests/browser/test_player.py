@@ -305,7 +305,7 @@ def _outline_problems(state: dict[str, Any], k: int) -> list[str]:
     for name, tokens in state["marks"].items():
         want = set()
         for token in (tokens or "").split():
-            ref, t, i = (token.split("=")[0].split(":") + ["", ""])[:3]
+            ref, t, i = [*token.split("=")[0].split(":"), "", ""][:3]
             want.add(f"cell:{ref}:{t}:{i}" if i else f"array:{ref}:{t}:")
         shown = set(state["outlined"][name])
         if shown != want:

@@ -1,0 +1,174 @@
+"""The player's parts: the page API, a figure that fails alone, and a step that repaints only what changed."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from .conftest import Browse
+from .player import Figure, figures
+
+HOME = "index.html"
+EDGES = "edges/index.html"
+
+# --- the page API ----------------------------------------------------------------------------------
+
+API = """(name) => {
+  const figure = window.unrolled.figure(name);
+  return figure && {trace: JSON.stringify(figure.trace), step: figure.step, steps: figure.steps,
+                    keys: Object.keys(figure).sort()};
+}"""
+
+
+@pytest.mark.parametrize("path", [HOME, EDGES])
+def test_the_page_api_gives_each_figure_its_trace_and_state(browse: Browse, path: str) -> None:
+    page = browse.open(path)
+    for figure in figures(page):
+        api = page.evaluate(API, figure.name)
+        assert api is not None, f"window.unrolled.figure({figure.name!r}) is null"
+        assert json.loads(api["trace"]) == figure.trace(), f"{figure}: the API's trace is not the inline trace"
+        assert (api["step"], api["steps"]) == (figure.step, figure.steps)
+        assert api["keys"] == ["go", "step", "steps", "trace"], api["keys"]
+    assert page.evaluate("() => window.unrolled.figure('nosuch')") is None
+
+
+def test_the_page_api_is_live_and_go_moves_the_figure(browse: Browse) -> None:
+    page = browse.open(HOME)
+    figure = Figure(page, "useful")
+    step = "() => window.unrolled.figure('useful').step"
+    go = "(k) => window.unrolled.figure('useful').go(k)"
+    figure.restart()
+    assert page.evaluate(step) == 0
+    figure.button("Step forward").click()
+    figure.wait_step(1)
+    assert page.evaluate(step) == 1, "figure(NAME).step does not follow the reader"
+    assert page.evaluate(go, 7) == 7
+    assert figure.step == 7 and figure.slider.input_value() == "7"
+    assert figure.current_line()["line"] == figure.root.locator("ol.rnn-states > li").nth(7).get_attribute("data-line")
+    assert page.evaluate(go, -5) == 0 and figure.step == 0
+    assert page.evaluate(go, 10**6) == figure.steps - 1 and figure.step == figure.steps - 1
+    thrown = page.evaluate("() => { try { window.unrolled.figure('useful').go('3'); return null; }"
+                           " catch (e) { return e.name; } }")
+    assert thrown == "TypeError" and figure.step == figure.steps - 1
+    figure.restart()
+    figure.button("Play").click()
+    expect(figure.button("Pause")).to_be_visible()
+    page.evaluate(go, 2)
+    expect(figure.button("Play")).to_be_visible()  # go() pauses, as the slider does
+    page.wait_for_timeout(1_200)
+    assert figure.step == 2
+    assert Figure(page, "untrained").step == Figure(page, "untrained").steps - 1, "go() moved another figure"
+
+
+# --- one figure fails alone ------------------------------------------------------------------------
+
+def _in_figure(name: str, change: Callable[[str], str]) -> Callable[[str], str]:
+    """Apply `change` to the HTML of the figure `name` only."""
+    def corrupt(html: str) -> str:
+        start = html.index('<figure class="rnn-figure')
+        start = html.index(f'data-rnn="{name}"', start)
+        end = html.index("</figure>", start)
+        changed = change(html[start:end])
+        assert changed != html[start:end], "the corruption changed nothing"
+        return html[:start] + changed + html[end:]
+    return corrupt
+
+
+CORRUPTIONS = {
+    "trace that is not JSON": lambda s: s.replace('data-rnn-trace="alternating">{', 'data-rnn-trace="alternating">{[',
+                                                  1),
+    "state on a line the listing lacks": lambda s: re.sub(r'<li data-line="\d+"', '<li data-line="999"', s, count=1),
+    "state making a cell the diagram lacks": lambda s: s.replace('data-made="', 'data-made="hidden_states:99 ', 1),
+    "control missing": lambda s: s.replace('class="rnn-scrub"', 'class="rnn-scrubber"', 1),
+}
+
+
+@pytest.mark.parametrize("corruption", list(CORRUPTIONS))
+def test_a_broken_figure_leaves_the_others_working(browse: Browse, corruption: str) -> None:
+    page = browse.open(HOME, fresh=True)
+    corrupt = _in_figure("alternating", CORRUPTIONS[corruption])
+
+    def serve(route: Route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, body=corrupt(response.text()))
+
+    page.route(re.compile(r".*/index\.html$"), serve)
+    page.reload(wait_until="load")
+    watcher = browse.watcher(page)
+    errors = [p for p in watcher.problems if p.startswith("console error:")]
+    assert len(errors) == 1 and "alternating" in errors[0], watcher.problems
+    assert len(watcher.problems) == 1, watcher.problems  # nothing thrown, nothing else logged
+    watcher.problems.clear()
+
+    broken = Figure(page, "alternating")
+    assert page.evaluate("() => window.unrolled.figure('alternating')") is None
+    expect(broken.button("Play")).to_be_hidden()  # no controls that cannot work
+    assert broken.root.evaluate("(f) => f.classList.contains('is-live')") is False
+    assert broken.step == broken.steps - 1
+    if corruption != "trace that is not JSON":  # the build's last state, every value still shown
+        expected = broken.expected()
+        shown = {c.key for c in broken.cells() if c.value is not None}
+        assert not expected.window_keys() - shown
+    broken.code_tokens("hidden_states").first.hover()
+    assert broken.linked() == []
+    for name in ("untrained", "useful"):
+        working = Figure(page, name)
+        working.restart()
+        working.button("Step forward").click()
+        working.wait_step(1)
+        working.code_tokens("hidden_states").first.hover()
+        assert set(working.linked()) == {"hidden_states"}
+    page.mouse.move(1, 1)
+    assert not watcher.problems, watcher.report()
+
+
+# --- a step repaints only what changed -------------------------------------------------------------
+
+# Steps every adjacent pair of states both ways through the page API; for each step, the cells the DOM
+# says were touched (a MutationObserver over the diagram) must be exactly the cells that look different.
+MUTATIONS = """(name) => {
+  const api = window.unrolled.figure(name);
+  const figure = document.getElementById(name);
+  const svg = figure.querySelector('svg.rnn-diagram');
+  const cells = Array.from(svg.querySelectorAll('.rnn-cell'));
+  const look = () => cells.map((c) => [c.textContent, c.getAttribute('data-value'), c.getAttribute('class')].join('|'));
+  const problems = [];
+  let steps = 0, touched = 0;
+  const observer = new MutationObserver(() => {});
+  const step = (from, to) => {
+    api.go(from);
+    const before = look();
+    observer.observe(svg, {subtree: true, attributes: true, characterData: true, childList: true});
+    api.go(to);
+    const records = observer.takeRecords();
+    observer.disconnect();
+    const after = look();
+    const mutated = new Set(records.map((r) => (r.target.nodeType === 1 ? r.target : r.target.parentElement)
+      .closest('.rnn-cell')).filter(Boolean));
+    const changed = new Set(cells.filter((c, n) => before[n] !== after[n]));
+    steps += 1;
+    touched += mutated.size;
+    const where = (c) => `${c.getAttribute('data-ref')}[${c.getAttribute('data-t')}][${c.getAttribute('data-i')}]`;
+    const extra = [...mutated].filter((c) => !changed.has(c)).map(where);
+    const missed = [...changed].filter((c) => !mutated.has(c)).map(where);
+    if (extra.length || missed.length) {
+      problems.push(`${from} -> ${to}: touched unchanged ${extra}; changed untouched ${missed}`);
+    }
+  };
+  for (let k = 0; k + 1 < api.steps; k++) { step(k, k + 1); step(k + 1, k); }
+  return {problems, steps, touched, cells: cells.length};
+}"""
+
+
+@pytest.mark.parametrize(("path", "name"), [(HOME, "useful"), (EDGES, "wide")])
+def test_a_step_touches_only_the_cells_that_change(browse: Browse, path: str, name: str) -> None:
+    page: Page = browse.open(path)
+    result = page.evaluate(MUTATIONS, name)
+    assert not result["problems"], "\n".join(result["problems"][:20])
+    assert result["steps"] == 2 * (Figure(page, name).steps - 1)
+    # a step changes a column at most, not the figure: a few cells per step on average
+    assert 0 < result["touched"] / result["steps"] < result["cells"] / 10, result
