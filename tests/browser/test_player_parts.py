@@ -126,6 +126,28 @@ def test_a_broken_figure_leaves_the_others_working(browse: Browse, corruption: s
     assert not watcher.problems, watcher.report()
 
 
+def test_a_figure_that_throws_later_stops_alone_and_says_so_once(browse: Browse) -> None:
+    page = browse.open(HOME)
+    broken, working = Figure(page, "alternating"), Figure(page, "useful")
+    broken.restart()
+    # From now on this figure's own attributes cannot be set: its next step throws half-way.
+    broken.root.evaluate("(f) => { f.setAttribute = () => { throw new Error('boom'); }; }")
+    broken.button("Step forward").click()
+    broken.root.evaluate("(f) => { const b = f.querySelector('[data-do=forward]'); b.click(); b.click(); }")
+    broken.root.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(100)
+    watcher = browse.watcher(page)
+    assert len(watcher.problems) == 1 and "alternating" in watcher.problems[0], watcher.problems
+    watcher.problems.clear()
+    assert page.evaluate("() => window.unrolled.figure('alternating')") is None
+    expect(broken.button("Play")).to_be_hidden()
+    working.restart()
+    working.button("Step forward").click()
+    working.wait_step(1)
+    assert not watcher.problems, watcher.report()
+
+
 # --- a step repaints only what changed -------------------------------------------------------------
 
 # Steps every adjacent pair of states both ways through the page API; for each step, the cells the DOM

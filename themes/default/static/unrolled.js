@@ -198,7 +198,7 @@
       this.diagram = new Diagram(part(".rnn-diagram"));
       this.changes = this.diagram.timeline(this.states); // per state, the cells it changes
       this.outlines = this.states.map((state, k) => {
-        if (!this.lines.has(state.line)) throw new Error("state " + k + " is on line " + state.line + ", not in the listing");
+        if (!this.lines.has(state.line)) throw new Error("state " + k + " is on line " + state.line + ", not listed");
         return { made: this.diagram.outlined(state.made), used: this.diagram.outlined(state.used) };
       });
       // What changes as the reader plays.
@@ -244,7 +244,7 @@
       this.emit("ready");
     }
 
-    // Back to the figure the build wrote, less its last state: no listeners, no controls, no highlights.
+    // Undo start(): no listeners, tooltip, controls or highlights (the cells keep the state they show).
     destroy() {
       clearTimeout(this.timer);
       this.timer = 0;
@@ -266,7 +266,7 @@
     fail(error) {
       if (this.failed) return;
       this.failed = true;
-      console.error("unrolled: the figure " + this.name + " stopped working and shows what the build drew:", error);
+      console.error("unrolled: the figure " + this.name + " failed and is left without its player:", error);
       try { this.destroy(); } catch (ignored) { /* already reported */ }
     }
 
@@ -380,7 +380,9 @@
 
     elementsNamed(ref) {
       if (ref === null) return [];
-      if (!this.named.has(ref)) this.named.set(ref, this.figure.querySelectorAll('[data-ref="' + CSS.escape(ref) + '"]'));
+      if (!this.named.has(ref)) {
+        this.named.set(ref, this.figure.querySelectorAll('[data-ref="' + CSS.escape(ref) + '"]'));
+      }
       return this.named.get(ref);
     }
 
@@ -465,7 +467,9 @@
       this.timer = 0;
       this.written = Date.now();
       this.pending = null;
-      try { history.replaceState(history.state, "", "#" + player.name + ":" + player.step); } catch (e) { /* some file:// */ }
+      try {
+        history.replaceState(history.state, "", "#" + player.name + ":" + player.step);
+      } catch (e) { /* some browsers refuse it on file:// */ }
     },
 
     // #NAME:K opens that figure at state K and scrolls to it.
@@ -505,7 +509,9 @@
     });
   });
   addEventListener("afterprint", () => {
-    for (const was of printing) was.player.guard(() => { was.player.go(was.step); was.player.showNumbers(was.numbers); })();
+    for (const was of printing) {
+      was.player.guard(() => { was.player.go(was.step); was.player.showNumbers(was.numbers); })();
+    }
     printing = [];
   });
 
