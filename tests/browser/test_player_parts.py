@@ -83,6 +83,7 @@ CORRUPTIONS = {
                                                   1),
     "state on a line the listing lacks": lambda s: re.sub(r'<li data-line="\d+"', '<li data-line="999"', s, count=1),
     "state making a cell the diagram lacks": lambda s: s.replace('data-made="', 'data-made="hidden_states:99 ', 1),
+    "mark with too few values": lambda s: s.replace('data-made="xs:0=0.0,0.0"', 'data-made="xs:0=0.0"', 1),
     "control missing": lambda s: s.replace('class="rnn-scrub"', 'class="rnn-scrubber"', 1),
 }
 

@@ -42,8 +42,14 @@
     return value === null || value === "" ? null : Number(value);
   }
 
-  function key(ref, t, i) {
-    return ref + ":" + (t === null ? "" : t) + (i === undefined ? "" : ":" + (i === null ? "" : i));
+  // Index keys, as marks write them: "ref:t" names an array (t empty for the weights and hidden_state_prev),
+  // "ref:t:i" one element of it.
+  function arrayKey(ref, t) {
+    return ref + ":" + (t === null ? "" : t);
+  }
+
+  function elementKey(ref, t, i) {
+    return arrayKey(ref, t) + ":" + (i === null ? "" : i);
   }
 
   // A mark names what a state made or used: "ref", "ref:t", "ref:t:i" or "ref::i", then "=v,v,..." when the
@@ -117,10 +123,9 @@
       this.cells = new Map(); // g.rnn-cell -> its Cell
       for (const g of svg.querySelectorAll(".rnn-array")) {
         const cells = Array.from(g.querySelectorAll(".rnn-cell"), (el, position) => new Cell(el, position));
-        const name = key(g.getAttribute("data-ref"), numberAttribute(g, "data-t"));
-        this.arrays.set(name, { el: g, cells: cells });
+        this.arrays.set(arrayKey(g.getAttribute("data-ref"), numberAttribute(g, "data-t")), { el: g, cells: cells });
         for (const cell of cells) {
-          const element = key(cell.ref, cell.t, cell.i);
+          const element = elementKey(cell.ref, cell.t, cell.i);
           if (!this.elements.has(element)) this.elements.set(element, []);
           this.elements.get(element).push(cell);
           this.cells.set(cell.el, cell);
@@ -130,9 +135,11 @@
 
     // The cells a mark names: a whole array, or one element of it.
     cellsOf(mark) {
-      const cells = mark.i === null ? (this.arrays.get(key(mark.ref, mark.t)) || {}).cells
-        : this.elements.get(key(mark.ref, mark.t, mark.i));
-      if (!cells || !cells.length) throw new Error("the diagram has no " + key(mark.ref, mark.t, mark.i));
+      const cells = mark.i === null ? (this.arrays.get(arrayKey(mark.ref, mark.t)) || {}).cells
+        : this.elements.get(elementKey(mark.ref, mark.t, mark.i));
+      if (!cells || !cells.length) {
+        throw new Error("the diagram has no " + (mark.i === null ? arrayKey : elementKey)(mark.ref, mark.t, mark.i));
+      }
       return cells;
     }
 
@@ -141,7 +148,7 @@
       const found = [];
       for (const mark of marks) {
         const cells = this.cellsOf(mark); // throws when the diagram lacks what the program names
-        if (mark.i === null) found.push(this.arrays.get(key(mark.ref, mark.t)).el);
+        if (mark.i === null) found.push(this.arrays.get(arrayKey(mark.ref, mark.t)).el);
         else for (const cell of cells) found.push(cell.el);
       }
       return found;
@@ -152,7 +159,11 @@
       return states.map((state, step) => {
         const changed = [];
         for (const mark of state.made) {
-          for (const cell of this.cellsOf(mark)) {
+          const cells = this.cellsOf(mark);
+          if (mark.values && mark.values.length !== cells.length) {
+            throw new Error("state " + step + " gives " + mark.values.length + " values to " + cells.length + " cells");
+          }
+          for (const cell of cells) {
             cell.changes.push({ step: step, value: mark.values ? mark.values[cell.position] : null });
             changed.push(cell);
           }
