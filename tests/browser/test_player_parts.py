@@ -195,3 +195,30 @@ def test_a_step_touches_only_the_cells_that_change(browse: Browse, path: str, na
     assert result["steps"] == 2 * (Figure(page, name).steps - 1)
     # a step changes a column at most, not the figure: a few cells per step on average
     assert 0 < result["touched"] / result["steps"] < result["cells"] / 10, result
+
+
+# --- print and the stage ---------------------------------------------------------------------------
+
+def test_print_shows_every_figure_finished_with_its_numbers_then_puts_the_reader_back(browse: Browse) -> None:
+    page = browse.open(HOME)
+    found = figures(page)
+    found[0].go_to(3)
+    found[1].root.locator(".rnn-more").click()
+    before = [(f.step, f.root.locator(".rnn-more").get_attribute("aria-pressed")) for f in found]
+    page.evaluate("() => dispatchEvent(new Event('beforeprint'))")
+    for figure in found:
+        assert figure.step == figure.steps - 1
+        assert figure.root.locator(".rnn-more").get_attribute("aria-pressed") == "true"
+    page.evaluate("() => dispatchEvent(new Event('afterprint'))")
+    assert [(f.step, f.root.locator(".rnn-more").get_attribute("aria-pressed")) for f in found] == before
+
+
+def test_the_stage_takes_focus_only_while_its_diagram_overflows(browse: Browse) -> None:
+    stage = "(f) => f.querySelector('.rnn-stage').getAttribute('tabindex')"
+    page = browse.open(EDGES, viewport={"width": 390, "height": 800})
+    wide = Figure(page, "wide")
+    page.wait_for_function(f"() => ({stage})(document.getElementById('wide')) === '0'", timeout=2_000)
+    page.set_viewport_size({"width": 3000, "height": 800})
+    page.wait_for_function(f"() => ({stage})(document.getElementById('wide')) === null", timeout=2_000)
+    assert wide.root.evaluate(stage) is None
+    assert Figure(page, "tiny").root.evaluate(stage) is None
