@@ -227,7 +227,7 @@
         keydown: this.guard(this.onKey), mouseover: this.guard(this.onPoint), focusin: this.guard(this.onPoint),
         mouseleave: this.guard(this.onLeave), focusout: this.guard(this.onLeave),
       };
-      this.tick = this.guard(this.tick);
+      this.onTick = this.guard(this.tick);
       const player = this;
       this.api = Object.freeze({ // window.unrolled.figure(NAME)
         get trace() { return player.trace; },
@@ -348,7 +348,7 @@
 
     schedule() {
       clearTimeout(this.timer);
-      this.timer = setTimeout(this.tick, STEP_MS / Number(this.speed.value));
+      this.timer = setTimeout(this.onTick, STEP_MS / Number(this.speed.value));
     }
 
     tick() {
