@@ -1,4 +1,4 @@
-"""Inline values: resolve `NAME.path|format` against the traces and format what it names."""
+"""How a quantity is written, one rule for every page part; inline values: resolve `NAME.path|format`."""
 
 from __future__ import annotations
 
