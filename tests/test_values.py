@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import math
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
-from generator.values import character_label, format_quantity, format_vector
+from generator.model.trace import record_trace
+from generator.render.diagram import render_diagram
+from generator.render.figure import number_rows
+from generator.render.program import record_program
+from generator.spec import build_network
+from generator.values import SMALL_BELOW, character_label, format_quantity, format_vector, resolve
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize(("ref", "value", "text"), [
@@ -51,3 +60,28 @@ def test_format_vector_writes_each_number_by_its_quantity() -> None:
 ])
 def test_character_label_shows_every_character(character: str, label: str) -> None:
     assert character_label(character) == label
+
+
+def test_prose_diagram_sentence_and_table_write_a_quantity_alike() -> None:
+    network, errors = build_network("net", {"pattern": "10", "length": "720", "updates": "6400"}, {}, REPO)
+    assert network is not None, errors
+    trace = record_trace(network)
+    last = len(trace["steps"]) - 1
+    loss = trace["steps"][last]["loss"]
+    assert loss < SMALL_BELOW, "the case where prose used to print 0.00 beside the figure's digits"
+    written = format_quantity("loss", loss)
+    svg = ET.fromstring(str(render_diagram(trace).svg))
+    cells = {(g.get("data-ref"), g.get("data-t"), g.get("data-i")): g.findtext("text")
+             for g in svg.iter("g") if "c" in g.get("class", "").split()}
+    assert cells[("loss", str(last), None)] == written
+    assert number_rows(trace)[last]["loss"] == written
+    assert record_program(trace)[-1].sentence.endswith(f"loss = {written}")
+    assert resolve({"net": trace}, "net.steps[-1].loss") == written
+    final_loss = trace["training"]["final_loss"]
+    assert resolve({"net": trace}, "net.training.final_loss") == format_quantity("loss", final_loss)
+    probabilities = trace["steps"][0]["probabilities"]
+    shown = [cells[("probabilities", "0", str(i))] for i in range(len(probabilities))]
+    assert resolve({"net": trace}, "net.steps[0].probabilities") == f"[{', '.join(shown)}]"
+    assert number_rows(trace)[0]["probabilities"] == format_vector("probabilities", probabilities)
+    inputs = [t.text for t in svg.iter("text") if "in" in t.get("class", "").split()]
+    assert resolve({"net": trace}, "net.inputs") == f"[{', '.join(inputs)}]" == "['1', '0', '1', '0']"
