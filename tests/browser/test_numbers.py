@@ -17,7 +17,7 @@ from generator.values import format_quantity
 
 from .conftest import Browse
 
-REFS = ("probabilities", "loss", "outputs", "xs", "hidden_states", "target")
+REFS = ("probabilities", "loss", "outputs", "xs", "target")  # one of each kind of rule
 
 
 def _tie_candidates() -> list[float]:
@@ -37,6 +37,12 @@ def _edges() -> list[float]:
             0.0049999999999999, 0.00995, 0.000995, 9.95e-5, 0.04, -0.04, 0.1385, 9.0, -9.0, 2.6, 0.0625, 0.9375]
 
 
+def _powers_of_ten() -> list[float]:
+    """10^-3 .. 10^-323 and their neighbours: where the exponent form's log10 may land on either side."""
+    powers = [float(f"1e-{n}") for n in range(3, 324)]
+    return powers + [math.nextafter(v, 0) for v in powers] + [math.nextafter(v, 1) for v in powers]
+
+
 def parity_values() -> list[float]:
     """A few thousand doubles: random bit patterns, random magnitudes of both signs, ties, edges, probabilities."""
     rng = random.Random(9)
@@ -45,7 +51,7 @@ def parity_values() -> list[float]:
     near_zero = [rng.random() * 0.006 for _ in range(600)] + [10 ** rng.uniform(-12, -2) for _ in range(300)]
     near_one = [1 - rng.random() * 0.006 for _ in range(600)] + [1 - 10 ** rng.uniform(-9, -2) for _ in range(300)]
     signed = [rng.uniform(-12, 12) for _ in range(600)]
-    return bits + magnitudes + near_zero + near_one + signed + _tie_candidates() + _edges()
+    return bits + magnitudes + near_zero + near_one + signed + _tie_candidates() + _powers_of_ten() + _edges()
 
 
 def _as_js(value: float) -> str:

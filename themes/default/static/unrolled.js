@@ -22,11 +22,9 @@
     return { n: BigInt(x), k: BigInt(k) };
   }
 
-  // |x| * 10^shift rounded to a whole number, half to even.
+  // |x| * 10^shift (shift >= 0) rounded to a whole number, half to even.
   function rounded(x, shift) {
-    var exact = exactly(x), num = exact.n, den = ONE << exact.k;
-    if (shift >= 0) num *= TEN ** BigInt(shift);
-    else den *= TEN ** BigInt(-shift);
+    var exact = exactly(x), num = exact.n * TEN ** BigInt(shift), den = ONE << exact.k;
     var whole = num / den, twice = num % den * TWO;
     return twice > den || (twice === den && whole % TWO === ONE) ? whole + ONE : whole;
   }
@@ -37,11 +35,12 @@
     return (x < 0 || Object.is(x, -0) ? "-" : "") + digits.slice(0, point) + "." + digits.slice(point);
   }
 
-  // Python's f"{x:.1e}" for x > 0, its exponent written as a plain integer: 6.2e-5.
+  // Python's f"{x:.1e}" for 0 < x < 1, its exponent written as a plain integer: 6.2e-5. Two digits of
+  // mantissa round to 100 when x rounds up to a power of ten, or when log10 lands just below one; a log10
+  // a bit above one is harmless, as x then rounds to 10 at that power.
   function exponential(x) {
     var e = Math.floor(Math.log10(x)), mantissa = rounded(x, 1 - e);
-    while (mantissa >= 100) mantissa = rounded(x, 1 - ++e);
-    while (mantissa < 10) mantissa = rounded(x, 1 - --e);
+    if (mantissa >= 100) mantissa = rounded(x, 1 - ++e);
     var digits = mantissa.toString();
     return digits.charAt(0) + "." + digits.charAt(1) + "e" + e;
   }
