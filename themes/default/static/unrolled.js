@@ -35,9 +35,10 @@
     return (x < 0 || Object.is(x, -0) ? "-" : "") + digits.slice(0, point) + "." + digits.slice(point);
   }
 
-  // Python's f"{x:.1e}" for 0 < x < 1, its exponent written as a plain integer: 6.2e-5. Two digits of
-  // mantissa round to 100 when x rounds up to a power of ten, or when log10 lands just below one; a log10
-  // a bit above one is harmless, as x then rounds to 10 at that power.
+  // Python's f"{x:.1e}" for 0 < x < 1, its exponent written as a plain integer: 6.2e-5. The mantissa
+  // reaches 100 when x rounds up to the next power of ten (9.96e-4: 1.0e-3), or when log10(x) comes out a
+  // hair below the whole number it equals; one step up mends both. (A hair above is harmless: x then
+  // rounds to 10 at that power, which is right.)
   function exponential(x) {
     var e = Math.floor(Math.log10(x)), mantissa = rounded(x, 1 - e);
     if (mantissa >= 100) mantissa = rounded(x, 1 - ++e);
@@ -45,7 +46,8 @@
     return digits.charAt(0) + "." + digits.charAt(1) + "e" + e;
   }
 
-  // The fewest decimals that show the first digit of 1 - x, at most most_decimals (compared exactly).
+  // The fewest decimals that show the first digit of 1 - x, at most most_decimals (compared exactly;
+  // 1 - x is exact for x near 1).
   function decimalsNearOne(x) {
     var gap = exactly(1 - x), whole = ONE << gap.k;
     for (var d = 1; d < rules.most_decimals; d++) if (gap.n * TEN ** BigInt(d) >= whole) return d;
