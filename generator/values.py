@@ -67,11 +67,26 @@ def resolve(traces: Mapping[str, Mapping[str, Any]], reference: str) -> str:
         where += part.group(0)
     if isinstance(value, dict):
         raise InlineReferenceError(f"{where} is a group, not a value; pick one of: {', '.join(value)}")
+    _check_printable(value, where, match.group("format"))
     probability = "probabilities" in where
     try:
         return _format(value, match.group("format"), probability)
     except (ValueError, TypeError) as exc:
         raise InlineReferenceError(f"cannot format {where} with '{match.group('format')}': {exc}") from None
+
+
+def _check_printable(value: Any, where: str, spec: str | None) -> None:
+    """Refuse what would print badly: a list of groups, or a format given to something that is not a number."""
+    items = value
+    while isinstance(items, list) and items:
+        if isinstance(items[0], dict):
+            raise InlineReferenceError(f"{where} is a list of groups, not of values; pick one with {where}[0] "
+                                       f"and then one of: {', '.join(items[0])}")
+        items = items[0]
+    if spec is not None and (isinstance(items, str | bool) or items is None):
+        kind = "text" if isinstance(items, str) else "not a number"
+        raise InlineReferenceError(f"{where} is {kind}, and a format ('|{spec}') applies to numbers only; "
+                                   "remove it")
 
 
 def _step(value: Any, where: str, key: str | None, index: str | None) -> Any:

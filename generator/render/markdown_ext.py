@@ -15,7 +15,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from ..blocks import INLINE_REF, RnnBlock
+from ..blocks import INLINE_REF, TAB_LENGTH, RnnBlock
 from ..values import InlineReferenceError, resolve
 
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
@@ -49,8 +49,13 @@ class FigurePreprocessor(Preprocessor):
             start = block.line - page.first_line
             end = block.end_line - page.first_line
             placeholder = self.md.htmlStash.store(page.render_figure(block))
-            result[start:end + 1] = ["", placeholder, ""]
+            result[start:end + 1] = ["", _list_indent(block.indent) + placeholder, ""]
         return result
+
+
+def _list_indent(indent: int) -> str:
+    """A block indented in a list item stays in it: Python-Markdown nests content by whole tab stops."""
+    return " " * (-(-indent // TAB_LENGTH) * TAB_LENGTH)
 
 
 class InlineValueProcessor(InlineProcessor):
