@@ -106,3 +106,29 @@ def test_code_blocks_are_highlighted() -> None:
 def test_heading_ids_never_collide_with_figure_ids() -> None:
     html = render("# Net\n\n## Other\n")
     assert '<h1 id="net-section">Net</h1>' in html and '<h2 id="other">Other</h2>' in html
+
+
+def test_block_indented_in_a_list_item_becomes_a_figure_in_that_item() -> None:
+    source = ("1. Train it:\n\n   ```{rnn} net\n   :pattern: ab\n   :length: 10\n   ```\n\n2. Look.\n\n"
+              "- nested, no blank line:\n    ```{rnn} other\n    :text: abab\n    ```\n")
+    found = scan(source.splitlines())
+    assert not found.errors
+    assert [(b.name, b.line, b.end_line, b.options) for b in found.blocks] == [
+        ("net", 3, 6, {"pattern": "ab", "length": "10"}), ("other", 11, 13, {"text": "abab"})]
+    html = render(source)
+    assert '<li>\n<p>Train it:</p>\n<figure data-rnn="net"></figure>\n</li>' in html
+    assert '<li>\n<p>nested, no blank line:</p>\n<figure data-rnn="other"></figure>\n</li>' in html
+
+
+def test_fences_are_read_as_python_markdown_reads_them() -> None:
+    # Indented 4 spaces outside a list is an indented code block: shown as code, not a network.
+    assert scan(["Text.", "", "    ```{rnn} shown", "    :pattern: ab", "    ```"]).errors == []
+    assert scan(["Text.", "", "    ```{rnn} shown", "    :pattern: ab", "    ```"]).blocks == []
+    # A fence indented in a list that is not {rnn} is not a fence for Python-Markdown: its text is prose.
+    found = scan(["- item", "", "    ```python", "    {rnn}`net.vocab`", "    ```"])
+    assert found.references == [(4, "net.vocab")] and not found.errors
+    # Ordinary languages, attribute lists and hl_lines are fine; R is not mistaken for rnn.
+    for line in ("```python", "```r", "``` .c", "```{.python #id}", '```python hl_lines="1 2"', "~~~"):
+        assert scan([line, "x", line[:3]]).errors == [], line
+    # A block quote cannot hold a fence.
+    assert scan(["> ```{rnn} net", "> :pattern: ab", "> ```"]).errors[0][0] == 1

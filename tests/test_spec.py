@@ -95,3 +95,30 @@ def test_site_defaults_are_checked() -> None:
     assert [name for name, _ in found] == ["hidden-size", "pattern", "sede"]
     assert "did you mean 'seed'" in found[2][1]
     assert check_defaults({"hidden-size": 4, "optimizer": "adagrad", "learning-rate": 0.5}) == []
+
+
+def test_quoted_values_keep_their_spaces_and_escapes() -> None:
+    network, errors = build_network("net", {"pattern": '"hello world "', "length": "24", "inputs": '" h"',
+                                            "targets": '"he"'}, {}, Path("."))
+    assert not errors and network is not None
+    assert network.text == "hello world hello world " and network.spec.inputs == " h"
+    network, errors = build_network("net", {"text": r'"a\tb\nab\\a\"b"'}, {}, Path("."))
+    assert network is not None and network.text == 'a\tb\nab\\a"b'
+    network, errors = build_network("net", {"text": 'say "ab" ab'}, {}, Path("."))
+    assert network is not None and network.text == 'say "ab" ab'  # unquoted: written as it stands
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ('"ab', "pattern opens a quote it never closes"),
+    ('"ab" cd', "pattern has ' cd' after its closing quote"),
+    (r'"a\b"', "pattern has the unknown escape '\\b'"),
+    ('""', "pattern must be a non-empty string"),
+])
+def test_bad_quoted_values_are_named(value: str, message: str) -> None:
+    assert any(m.startswith(message) for _, m in errors_of({"pattern": value, "length": "20"})), message
+
+
+def test_a_byte_order_mark_is_not_a_character(tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_bytes("\ufeffabababab".encode())
+    network, errors = build_network("net", {"text-file": "t.txt"}, {}, tmp_path)
+    assert not errors and network is not None and network.vocab == ["a", "b"]
