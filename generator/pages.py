@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ YAML_SINGLE = re.compile(r"^'(?P<text>(?:[^']|'')*)'(?:[ ]+#.*)?$")
 YAML_INTEGER = re.compile(r"^[-+]?\d+$")
 YAML_INDICATORS = "[]{}&*!|>%@`\"'"
 YAML_SPECIAL = {"true", "false", "yes", "no", "on", "off", "null", "~"}
+NUMBER = re.compile(r"(\d+)")
 QUOTES = "\"'"
 
 
@@ -41,8 +43,15 @@ class SourcePage:
 
     @property
     def output_path(self) -> str:
-        """The page's file in the site, relative to the site root."""
-        return "index.html" if self.slug == "index" else f"{self.slug}/index.html"
+        """The page's file in the site, relative to the site root: `guide/intro` -> `guide/intro/index.html`."""
+        if self.slug == "index":
+            return "index.html"
+        return f"{self.slug.removesuffix('/index')}/index.html"
+
+    @property
+    def folder(self) -> str:
+        """The page's folder under content/ (empty at the top): the navigation group it belongs to."""
+        return posixpath.dirname(self.slug)
 
     @property
     def depth(self) -> int:
@@ -65,11 +74,24 @@ def decode_utf8(raw: bytes, display_path: str) -> tuple[str | None, Problem | No
                                                  "file as UTF-8")
 
 
-def read_page(source: Path, display_path: str) -> SourcePage:
-    """Read a page; problems with its encoding or front matter are kept on the page."""
-    slug = source.stem
+def title_from_name(name: str) -> str:
+    """A title made from a file or folder name: `hidden-8` -> `Hidden 8`."""
+    return name.replace("-", " ").replace("_", " ").capitalize()
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that orders numbers by value: `Hidden 8` before `Hidden 64`."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part.casefold()) for part in NUMBER.split(text) if part)
+
+
+def read_page(source: Path, display_path: str, slug: str | None = None) -> SourcePage:
+    """Read a page (its slug is its path under content/ without `.md`); problems are kept on the page."""
+    slug = slug or source.stem
+    name = posixpath.basename(slug)
+    if name == "index" and "/" in slug:
+        name = posixpath.basename(posixpath.dirname(slug))
     text, problem = decode_utf8(source.read_bytes(), display_path)
-    page = SourcePage(source, display_path, slug, [], 1, slug.replace("-", " ").capitalize())
+    page = SourcePage(source, display_path, slug, [], 1, title_from_name(name))
     if text is None:
         assert problem is not None
         page.problems.append(problem)
