@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from .errors import OptionError
+from .errors import Problems
 
 FENCE = re.compile(r"^(?P<indent>[ ]*)(?P<fence>`{3,}|~{3,})[ ]*(?P<info>.*?)[ ]*$")
 RNN_INFO = re.compile(r"^\{rnn\}(?P<name>.*)$")
@@ -34,6 +34,7 @@ TAB_LENGTH = 4
 class RnnBlock:
     """One `{rnn}` fenced block: its name, its options with their lines, and where it sits."""
 
+    path: str
     name: str
     line: int
     end_line: int
@@ -45,14 +46,17 @@ class RnnBlock:
         """The line an option was written on, or the block's opening line."""
         return self.option_lines.get(option, self.line)
 
+    def report(self, problems: Problems, option: str, message: str) -> None:
+        """Record a problem with one of the block's options at the line the option was written on."""
+        problems.error(self.path, self.line_of(option), f"{self.name}: {message}")
+
 
 @dataclass
 class Scan:
-    """What a page's Markdown declares: its blocks, its inline references, and what was malformed."""
+    """What a page's Markdown declares: its blocks and its inline references (line, reference)."""
 
     blocks: list[RnnBlock] = field(default_factory=list)
     references: list[tuple[int, str]] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _misspelt_rnn(info: str) -> str | None:
@@ -71,8 +75,8 @@ def _misspelt_rnn(info: str) -> str | None:
 class _Fences:
     """Walks the lines, knowing whether it is in a fence and whether it is in a list."""
 
-    def __init__(self, errors: list[tuple[int, str]]) -> None:
-        self.errors = errors
+    def __init__(self, report: Callable[[int, str], None]) -> None:
+        self.report = report
         self.fence: str | None = None
         self.kind = "code"
         self.in_list = False
@@ -86,27 +90,27 @@ class _Fences:
         match = FENCE.match(text)
         if match is None:
             if QUOTED_FENCE.match(text):
-                self.errors.append((number, "an {rnn} block cannot sit in a block quote; start its fence at the "
-                                            "beginning of a line"))
+                self.report(number, "an {rnn} block cannot sit in a block quote; start its fence at the "
+                                    "beginning of a line")
             return "prose"
         indent, info = len(match.group("indent")), match.group("info")
         is_rnn = RNN_INFO.match(info) is not None
         suggestion = None if is_rnn else _misspelt_rnn(info)
         if indent and not self.in_list:
             if (is_rnn or suggestion) and indent < TAB_LENGTH:
-                self.errors.append((number, f"this fence is indented {indent} space{'s' * (indent > 1)} outside "
-                                            "a list, so Markdown does not read it as a block; start it at the "
-                                            "beginning of the line"))
+                self.report(number, f"this fence is indented {indent} space{'s' * (indent > 1)} outside "
+                                    "a list, so Markdown does not read it as a block; start it at the "
+                                    "beginning of the line")
             return "prose"
         if suggestion:
-            self.errors.append((number, f"{info.strip()!r} is not an {{rnn}} block: did you mean "
-                                        f"'{suggestion}'? (write {{rnn}} in lower case, in braces)"))
+            self.report(number, f"{info.strip()!r} is not an {{rnn}} block: did you mean "
+                                f"'{suggestion}'? (write {{rnn}} in lower case, in braces)")
         elif indent and not is_rnn:
             return "prose"  # Python-Markdown reads a fence only at the start of a line
         elif not is_rnn and not READABLE_INFO.match(info):
-            self.errors.append((number, f"Markdown cannot read the fence line {text.strip()!r}: the block would "
-                                        "not become code and its closing fence would open the next one; "
-                                        "write ```LANGUAGE or ```{rnn} NAME"))
+            self.report(number, f"Markdown cannot read the fence line {text.strip()!r}: the block would "
+                                "not become code and its closing fence would open the next one; "
+                                "write ```LANGUAGE or ```{rnn} NAME")
         self.fence = match.group("fence")
         self.kind = "rnn" if is_rnn else "code"
         return "rnn-open" if is_rnn else "code"
@@ -130,58 +134,55 @@ class _Fences:
         self.after_blank = False
 
 
-def _classify(lines: list[str], first_line: int, errors: list[tuple[int, str]]) -> Iterator[tuple[int, str, str]]:
+def _classify(lines: list[str], first_line: int, report: Callable[[int, str], None]) -> Iterator[tuple[int, str, str]]:
     """Yield (line number, text, kind): kind is prose, code, rnn-open, rnn or rnn-close."""
-    fences = _Fences(errors)
+    fences = _Fences(report)
     for index, text in enumerate(lines):
         number = first_line + index
         yield number, text, fences.classify(number, text)
 
 
-def scan(lines: list[str], first_line: int = 1) -> Scan:
-    """Read every `{rnn}` block and inline reference out of Markdown lines."""
+def scan(lines: list[str], first_line: int, path: str, problems: Problems) -> Scan:
+    """Read every `{rnn}` block and inline reference out of a page's Markdown lines; report what is malformed."""
     result = Scan()
     block: RnnBlock | None = None
-    for number, text, kind in _classify(lines, first_line, result.errors):
+    def report(number: int, message: str) -> None:
+        problems.error(path, number, message)
+
+    for number, text, kind in _classify(lines, first_line, report):
         if kind == "prose":
             result.references.extend((number, m.group("ref")) for m in INLINE_REF.finditer(text))
         elif kind == "rnn-open":
             name = text.split("{rnn}", 1)[1].strip()
-            block = RnnBlock(name=name, line=number, end_line=number, indent=len(text) - len(text.lstrip(" ")))
+            block = RnnBlock(path=path, name=name, line=number, end_line=number,
+                             indent=len(text) - len(text.lstrip(" ")))
             if not name:
-                result.errors.append((number, "an {rnn} block needs a name: ```{rnn} my-network"))
+                problems.error(path, number, "an {rnn} block needs a name: ```{rnn} my-network")
             elif not NAME.match(name):
-                result.errors.append((number, f"network name {name!r} may use only letters, digits, "
-                                              "'-' and '_'"))
+                problems.error(path, number, f"network name {name!r} may use only letters, digits, '-' and '_'")
         elif kind == "rnn" and block is not None:
-            _read_option(block, number, text, result)
+            _read_option(block, number, text, problems)
         elif kind == "rnn-close" and block is not None:
             block.end_line = number
             result.blocks.append(block)
             block = None
     if block is not None:
-        result.errors.append((block.line, f"the {{rnn}} block '{block.name}' is never closed; end it "
-                                          "with a line of ```"))
-    result.errors.sort()
+        problems.error(path, block.line, f"the {{rnn}} block '{block.name}' is never closed; end it "
+                                         "with a line of ```")
     return result
 
 
-def _read_option(block: RnnBlock, number: int, text: str, result: Scan) -> None:
+def _read_option(block: RnnBlock, number: int, text: str, problems: Problems) -> None:
     if not text.strip():
         return
     match = OPTION_LINE.match(text.strip())
     if not match or match.group("value") is None:
-        result.errors.append((number, f"expected ':option: value' in the {{rnn}} block, not {text.strip()!r}"))
+        problems.error(block.path, number, f"expected ':option: value' in the {{rnn}} block, not {text.strip()!r}")
         return
     key = match.group("key")
     if key in block.options:
-        result.errors.append((number, f"option '{key}' is given twice (first on line "
-                                      f"{block.option_lines[key]})"))
+        problems.error(block.path, number, f"option '{key}' is given twice (first on line "
+                                           f"{block.option_lines[key]})")
         return
     block.options[key] = match.group("value")
     block.option_lines[key] = number
-
-
-def option_problem(block: RnnBlock, error: OptionError) -> tuple[int, str]:
-    """Place an option error on the line where the option was written."""
-    return block.line_of(error.option), f"{block.name}: {error.message}"

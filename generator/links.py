@@ -27,3 +27,8 @@ def link_target(path: str, source_dir: str, page_urls: Mapping[str, str]) -> str
 def relative_href(target: str, output_path: str) -> str:
     """The link from the page written at `output_path` to the site file `target` (both from the root)."""
     return posixpath.relpath(target, posixpath.dirname(output_path) or ".")
+
+
+def outside_site(target: str) -> bool:
+    """Whether a link's target, read from the root, climbs out of it."""
+    return target == ".." or target.startswith("../")

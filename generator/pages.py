@@ -6,10 +6,10 @@ import json
 import posixpath
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Problem
+from .errors import Problems
 from .spec import suggest, unquote
 
 TOML_FENCE = "+++"
@@ -39,7 +39,6 @@ class SourcePage:
     title: str
     description: str = ""
     order: int = 100
-    problems: list[Problem] = field(default_factory=list)
 
     @property
     def output_path(self) -> str:
@@ -54,24 +53,19 @@ class SourcePage:
         return posixpath.dirname(self.slug)
 
     @property
-    def depth(self) -> int:
-        """How many folders below the site root the page sits."""
-        return self.output_path.count("/")
-
-    @property
     def body(self) -> list[str]:
         """The Markdown lines after the front matter."""
         return self.lines[self.body_first_line - 1:]
 
 
-def decode_utf8(raw: bytes, display_path: str) -> tuple[str | None, Problem | None]:
-    """Decode bytes as UTF-8, or say on which line the first bad byte sits."""
+def decode_utf8(raw: bytes, display_path: str, problems: Problems) -> str | None:
+    """Decode bytes as UTF-8, or report on which line the first bad byte sits."""
     try:
-        return raw.decode("utf-8").removeprefix("\ufeff"), None
+        return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
-        return None, Problem(display_path, line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the "
-                                                 "file as UTF-8")
+        problems.error(display_path, line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
+        return None
 
 
 def title_from_name(name: str) -> str:
@@ -84,20 +78,18 @@ def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(part)) if part.isdigit() else (1, part.casefold()) for part in NUMBER.split(text) if part)
 
 
-def read_page(source: Path, display_path: str, slug: str | None = None) -> SourcePage:
-    """Read a page (its slug is its path under content/ without `.md`); problems are kept on the page."""
+def read_page(source: Path, display_path: str, problems: Problems, slug: str | None = None) -> SourcePage:
+    """Read a page (its slug is its path under content/ without `.md`); report problems with it."""
     slug = slug or source.stem
     name = posixpath.basename(slug)
     if name == "index" and "/" in slug:
         name = posixpath.basename(posixpath.dirname(slug))
-    text, problem = decode_utf8(source.read_bytes(), display_path)
+    text = decode_utf8(source.read_bytes(), display_path, problems)
     page = SourcePage(source, display_path, slug, [], 1, title_from_name(name))
     if text is None:
-        assert problem is not None
-        page.problems.append(problem)
         return page
     page.lines = text.splitlines()
-    if "title" not in _read_front_matter(page):
+    if "title" not in _read_front_matter(page, problems):
         for line in page.body:
             heading = HEADING.match(line)
             if heading:
@@ -106,7 +98,7 @@ def read_page(source: Path, display_path: str, slug: str | None = None) -> Sourc
     return page
 
 
-def _read_front_matter(page: SourcePage) -> set[str]:
+def _read_front_matter(page: SourcePage, problems: Problems) -> set[str]:
     """Apply the front matter (TOML between +++ lines, or YAML-style between --- lines); return the keys it set."""
     fence = page.lines[0].strip() if page.lines else ""
     if fence not in (TOML_FENCE, YAML_FENCE):
@@ -114,26 +106,26 @@ def _read_front_matter(page: SourcePage) -> set[str]:
     try:
         end = next(i for i, line in enumerate(page.lines[1:], 1) if line.strip() == fence)
     except StopIteration:
-        page.problems.append(Problem(page.display_path, 1, f"front matter opened with {fence} is never closed; "
-                                                           f"add a {fence} line after it"))
+        problems.error(page.display_path, 1, f"front matter opened with {fence} is never closed; "
+                       f"add a {fence} line after it")
         return set()
     page.body_first_line = end + 2
-    entries = _read_yaml_lines(page, end) if fence == YAML_FENCE else _read_toml(page, end)
+    entries = _read_yaml_lines(page, end, problems) if fence == YAML_FENCE else _read_toml(page, end, problems)
     given: set[str] = set()
     for key, value, line in entries:
-        if _apply(page, key, value, line):
+        if _apply(page, key, value, line, problems):
             given.add(key)
     return given
 
 
-def _read_toml(page: SourcePage, end: int) -> list[tuple[str, object, int]]:
+def _read_toml(page: SourcePage, end: int, problems: Problems) -> list[tuple[str, object, int]]:
     try:
         data = tomllib.loads("\n".join(page.lines[1:end]))
     except tomllib.TOMLDecodeError as exc:
         found = TOML_LINE.search(str(exc))
         line = int(found.group(1)) + 1 if found else 1
         message = str(exc).split(" (at ")[0]
-        page.problems.append(Problem(page.display_path, line, f"front matter is not valid TOML: {message}"))
+        problems.error(page.display_path, line, f"front matter is not valid TOML: {message}")
         return []
     entries = []
     for key, value in data.items():
@@ -143,7 +135,7 @@ def _read_toml(page: SourcePage, end: int) -> list[tuple[str, object, int]]:
     return entries
 
 
-def _read_yaml_lines(page: SourcePage, end: int) -> list[tuple[str, object, int]]:
+def _read_yaml_lines(page: SourcePage, end: int, problems: Problems) -> list[tuple[str, object, int]]:
     """Read `key: value` lines (a quoted string, a whole number or plain text); report anything else."""
     entries: list[tuple[str, object, int]] = []
     seen: set[str] = set()
@@ -154,14 +146,14 @@ def _read_yaml_lines(page: SourcePage, end: int) -> list[tuple[str, object, int]
             continue  # blank lines, comments, and the items of a list or table already reported at its key
         match = YAML_LINE.match(text)
         if match is None:
-            page.problems.append(Problem(page.display_path, line, f"cannot read front matter line {text.strip()!r}: "
-                                 "write one 'key: value' per line, or TOML between +++ lines, such as "
-                                 "title = \"Hello\""))
+            problems.error(page.display_path, line, f"cannot read front matter line {text.strip()!r}: "
+                           "write one 'key: value' per line, or TOML between +++ lines, such as "
+                           "title = \"Hello\"")
             continue
         key, raw = match.group("key"), (match.group("value") or "").strip()
         nested = not raw
         if key in seen:
-            page.problems.append(Problem(page.display_path, line, f"front matter '{key}' is given twice"))
+            problems.error(page.display_path, line, f"front matter '{key}' is given twice")
             continue
         seen.add(key)
         if key not in FRONT_MATTER_KEYS:
@@ -172,7 +164,7 @@ def _read_yaml_lines(page: SourcePage, end: int) -> list[tuple[str, object, int]
         except ValueError as exc:
             toml = f"{key} = {json.dumps(raw.strip(QUOTES) or 'text')}"
             advice = "" if raw.startswith(tuple(QUOTES)) else f"; quote it, or write TOML between +++ lines: {toml}"
-            page.problems.append(Problem(page.display_path, line, f"front matter '{key}' {exc}{advice}"))
+            problems.error(page.display_path, line, f"front matter '{key}' {exc}{advice}")
     return entries
 
 
@@ -196,21 +188,21 @@ def _yaml_value(raw: str) -> object:
     return plain
 
 
-def _apply(page: SourcePage, key: str, value: object, line: int) -> bool:
+def _apply(page: SourcePage, key: str, value: object, line: int, problems: Problems) -> bool:
     """Set one front matter key on the page, or report why not."""
     expected = FRONT_MATTER_KEYS.get(key)
     if expected is None:
         hint = suggest(key, tuple(FRONT_MATTER_KEYS)) or f"; use {', '.join(FRONT_MATTER_KEYS)}"
-        page.problems.append(Problem(page.display_path, line, f"unknown front matter key '{key}'{hint}"))
+        problems.error(page.display_path, line, f"unknown front matter key '{key}'{hint}")
         return False
     if not isinstance(value, expected) or isinstance(value, bool):
         what = "a whole number" if expected is int else "text"
-        page.problems.append(Problem(page.display_path, line, f"front matter '{key}' must be {what}, not {value!r}"))
+        problems.error(page.display_path, line, f"front matter '{key}' must be {what}, not {value!r}")
         return False
     if key == "title" and not str(value).strip():
-        page.problems.append(Problem(page.display_path, line, "front matter 'title' is empty, which would make an "
-                                     "invisible link in the navigation; give the page a title, or leave the key "
-                                     "out to use its first heading"))
+        problems.error(page.display_path, line, "front matter 'title' is empty, which would make an "
+                       "invisible link in the navigation; give the page a title, or leave the key "
+                       "out to use its first heading")
         return False
     setattr(page, key, value)
     return True

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from generator.blocks import scan
+from generator.errors import Problems
 from generator.render.markdown_ext import PageContext, SiteMarkdown
 from generator.values import InlineReferenceError, format_number, resolve
 
@@ -19,7 +20,7 @@ TRACE: dict[str, Any] = {
 
 
 def render(source: str, traces: dict[str, Any] | None = None, page_urls: dict[str, str] | None = None) -> str:
-    found = scan(source.splitlines())
+    found = scan(source.splitlines(), 1, "page.md", Problems())
     context = PageContext(first_line=1, blocks=found.blocks, render_figure=lambda b: f"<figure data-rnn=\"{b.name}\">"
                           "</figure>", traces=traces or {"net": TRACE}, page_urls=page_urls or {"index": "index.html"},
                           output_path="guide/index.html")
@@ -34,7 +35,7 @@ def test_block_becomes_a_figure_between_paragraphs() -> None:
 def test_scan_reads_options_with_lines_and_skips_code_fences() -> None:
     source = ("````markdown\n```{rnn} example\n:pattern: 1\n```\n````\n\n"
               "```{rnn} real\n:pattern: 01\n\n:length: 9\n```\n")
-    found = scan(source.splitlines(), first_line=5)
+    found = scan(source.splitlines(), 5, "page.md", Problems())
     assert [b.name for b in found.blocks] == ["real"]
     block = found.blocks[0]
     assert block.options == {"pattern": "01", "length": "9"}
@@ -42,8 +43,9 @@ def test_scan_reads_options_with_lines_and_skips_code_fences() -> None:
 
 
 def test_scan_reports_bad_names_and_lines() -> None:
-    found = scan(["```{rnn} bad name!", "oops", "```", "```{rnn}", "```"])
-    assert [line for line, _ in found.errors] == [1, 2, 4]
+    problems = Problems()
+    scan(["```{rnn} bad name!", "oops", "```", "```{rnn}", "```"], 1, "page.md", problems)
+    assert [(p.path, p.line) for p in problems.errors] == [("page.md", 1), ("page.md", 2), ("page.md", 4)]
 
 
 def test_inline_values_render_from_the_trace() -> None:
@@ -111,8 +113,9 @@ def test_heading_ids_never_collide_with_figure_ids() -> None:
 def test_block_indented_in_a_list_item_becomes_a_figure_in_that_item() -> None:
     source = ("1. Train it:\n\n   ```{rnn} net\n   :pattern: ab\n   :length: 10\n   ```\n\n2. Look.\n\n"
               "- nested, no blank line:\n    ```{rnn} other\n    :text: abab\n    ```\n")
-    found = scan(source.splitlines())
-    assert not found.errors
+    problems = Problems()
+    found = scan(source.splitlines(), 1, "page.md", problems)
+    assert not problems.errors
     assert [(b.name, b.line, b.end_line, b.options) for b in found.blocks] == [
         ("net", 3, 6, {"pattern": "ab", "length": "10"}), ("other", 11, 13, {"text": "abab"})]
     html = render(source)
@@ -120,15 +123,21 @@ def test_block_indented_in_a_list_item_becomes_a_figure_in_that_item() -> None:
     assert '<li>\n<p>nested, no blank line:</p>\n<figure data-rnn="other"></figure>\n</li>' in html
 
 
+def errors_of(lines: list[str]) -> list[tuple[int, str]]:
+    problems = Problems()
+    scan(lines, 1, "page.md", problems)
+    return [(p.line, p.message) for p in problems.errors]
+
+
 def test_fences_are_read_as_python_markdown_reads_them() -> None:
     # Indented 4 spaces outside a list is an indented code block: shown as code, not a network.
-    assert scan(["Text.", "", "    ```{rnn} shown", "    :pattern: ab", "    ```"]).errors == []
-    assert scan(["Text.", "", "    ```{rnn} shown", "    :pattern: ab", "    ```"]).blocks == []
+    indented = ["Text.", "", "    ```{rnn} shown", "    :pattern: ab", "    ```"]
+    assert errors_of(indented) == [] and scan(indented, 1, "page.md", Problems()).blocks == []
     # A fence indented in a list that is not {rnn} is not a fence for Python-Markdown: its text is prose.
-    found = scan(["- item", "", "    ```python", "    {rnn}`net.vocab`", "    ```"])
-    assert found.references == [(4, "net.vocab")] and not found.errors
+    found = scan(["- item", "", "    ```python", "    {rnn}`net.vocab`", "    ```"], 1, "page.md", Problems())
+    assert found.references == [(4, "net.vocab")]
     # Ordinary languages, attribute lists and hl_lines are fine; R is not mistaken for rnn.
     for line in ("```python", "```r", "``` .c", "```{.python #id}", '```python hl_lines="1 2"', "~~~"):
-        assert scan([line, "x", line[:3]]).errors == [], line
+        assert errors_of([line, "x", line[:3]]) == [], line
     # A block quote cannot hold a fence.
-    assert scan(["> ```{rnn} net", "> :pattern: ab", "> ```"]).errors[0][0] == 1
+    assert errors_of(["> ```{rnn} net", "> :pattern: ab", "> ```"])[0][0] == 1
