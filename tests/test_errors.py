@@ -96,6 +96,18 @@ CASES = {
     "YAML front matter never closed": (
         {"index.md": _break(TINY_PAGE, '+++\ntitle = "Tiny"\norder = 0\n+++', "---\ntitle: Tiny\n")},
         "content/index.md:1: front matter opened with --- is never closed"),
+    "two pages written to one place": (
+        {"index.md": TINY_PAGE, "guide.md": "# Guide\n", "guide/index.md": "# Guide index\n"},
+        "content/guide.md:1: this page and content/guide/index.md would both be written to guide/index.html"),
+    "page in a reserved folder": (
+        {"index.md": TINY_PAGE, "static/notes.md": "# Notes\n"},
+        "content/static/notes.md:1: 'static' is reserved for the site's own files"),
+    "link that leads out of content": (
+        {"index.md": TINY_PAGE, "guide/intro.md": "# Intro\n\n[up](../../README.md)\n"},
+        "content/guide/intro.md:3: link '../../README.md' leads out of content/"),
+    "link read against the page's own folder": (
+        {"index.md": TINY_PAGE, "guide/intro.md": "# Intro\n\n[other](other.md)\n"},
+        "content/guide/intro.md:3: link 'other.md' points to nothing in the site"),
     "bad front matter": (
         {"index.md": _break(TINY_PAGE, 'title = "Tiny"', "title = Tiny")},
         "content/index.md:2: front matter is not valid TOML"),
@@ -125,6 +137,7 @@ def _assert_fails_cleanly(root: Path, expected: str) -> None:
 def test_bad_input_is_reported_at_its_line(built: Path, case: str) -> None:
     pages, expected = CASES[case]
     for name, text in pages.items():
+        (built / "content" / name).parent.mkdir(parents=True, exist_ok=True)
         (built / "content" / name).write_text(text, encoding="utf-8")
     _assert_fails_cleanly(built, expected)
 
