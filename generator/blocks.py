@@ -23,6 +23,7 @@ READABLE_INFO = re.compile(r"""^(?:\{.*\}|\.?[\w#.+-]*(?:[ ]*hl_lines=(?P<q>["']
 INFO_WORD = re.compile(r"^(?P<open>\{?)[ ]*\.?(?P<word>[A-Za-z]+)[ ]*(?P<close>\}?)[ ]*(?P<name>[^{}]*)$")
 LIST_ITEM = re.compile(r"^[ ]*(?:[*+-]|\d+[.)])[ ]+\S")
 QUOTED_FENCE = re.compile(r"^[ ]*>[ >]*(?:`{3,}|~{3,})[ ]*\{rnn\}")
+MARKER_FENCE = re.compile(r"^[ ]*(?:[*+-]|\d+[.)])[ ]+(?:`{3,}|~{3,})[ ]*\{rnn\}")
 OPTION_LINE = re.compile(r"^:(?P<key>[^:\s]+):(?:\s+(?P<value>.*?))?\s*$")
 NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 # `{rnn}`ref`` in prose; not when it sits inside a code span (a backtick just before it).
@@ -92,6 +93,9 @@ class _Fences:
             if QUOTED_FENCE.match(text):
                 self.report(number, "an {rnn} block cannot sit in a block quote; start its fence at the "
                                     "beginning of a line")
+            elif MARKER_FENCE.match(text):
+                self.report(number, "an {rnn} fence cannot share a line with a list marker; put the item's text "
+                                    "first and the fence on a line of its own, indented under the item")
             return "prose"
         indent, info = len(match.group("indent")), match.group("info")
         is_rnn = RNN_INFO.match(info) is not None

@@ -139,5 +139,6 @@ def test_fences_are_read_as_python_markdown_reads_them() -> None:
     # Ordinary languages, attribute lists and hl_lines are fine; R is not mistaken for rnn.
     for line in ("```python", "```r", "``` .c", "```{.python #id}", '```python hl_lines="1 2"', "~~~"):
         assert errors_of([line, "x", line[:3]]) == [], line
-    # A block quote cannot hold a fence.
+    # A block quote cannot hold a fence, nor can a list marker's line.
     assert errors_of(["> ```{rnn} net", "> :pattern: ab", "> ```"])[0][0] == 1
+    assert errors_of(["1. ```{rnn} net", "   :pattern: ab", "   ```"])[0][0] == 1
