@@ -142,3 +142,10 @@ def test_fences_are_read_as_python_markdown_reads_them() -> None:
     # A block quote cannot hold a fence, nor can a list marker's line.
     assert errors_of(["> ```{rnn} net", "> :pattern: ab", "> ```"])[0][0] == 1
     assert errors_of(["1. ```{rnn} net", "   :pattern: ab", "   ```"])[0][0] == 1
+
+
+def test_links_keep_their_query_and_fragment_and_are_percent_encoded() -> None:
+    html = render("[a](pic.png?v=2#top) [b](my%20notes.txt) ![c](café.png)",
+                  page_urls={"index": "index.html", "guide/index": "guide/index.html"})
+    assert 'href="../pic.png?v=2#top"' in html and 'href="../my%20notes.txt"' in html
+    assert 'src="../caf%C3%A9.png"' in html

@@ -94,12 +94,13 @@ class LinkProcessor(Treeprocessor):
             if attribute is None or value is None or value.startswith("#") or SCHEME.match(value):
                 continue
             path, _, fragment = value.partition("#")
+            path, _, query = path.partition("?")
             if path.startswith("/"):
                 page.links.append((value, path))
                 continue
             target = link_target(unquote(path), page.source_dir, page.page_urls)
             href = quote(relative_href(target, page.output_path))
-            element.set(attribute, href + (f"#{fragment}" if fragment else ""))
+            element.set(attribute, href + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else ""))
             page.links.append((value, target))
 
 
