@@ -194,7 +194,8 @@ def build_network(name: str, options: Mapping[str, object], defaults: Mapping[st
             values[key] = CONVERTERS[key](raw)
         except ValueError as exc:
             complain(key, f"{key} {exc}")
-    text = _training_text(values, base_dir, complain)
+    # A text source whose value was refused is reported already; "no text source" would only add noise.
+    text = None if set(failed) & set(TEXT_SOURCES) else _training_text(values, base_dir, complain)
     _check_window(values, text, complain)
     if failed or text is None:
         return None
