@@ -85,6 +85,7 @@ class _Fences:
 
     def classify(self, number: int, text: str) -> str:
         """The line's kind: prose, code, rnn-open, rnn or rnn-close."""
+        text = text.expandtabs(TAB_LENGTH)  # as Python-Markdown sees it
         if self.fence is not None:
             return self._inside(text)
         self._track_list(text)
@@ -133,7 +134,7 @@ class _Fences:
             return
         if LIST_ITEM.match(text):
             self.in_list = True
-        elif not text.startswith((" ", "\t")) and self.after_blank:
+        elif not text.startswith(" ") and self.after_blank:
             self.in_list = False
         self.after_blank = False
 
@@ -158,8 +159,9 @@ def scan(lines: list[str], first_line: int, path: str, problems: Problems) -> Sc
             result.references.extend((number, m.group("ref")) for m in INLINE_REF.finditer(text))
         elif kind == "rnn-open":
             name = text.split("{rnn}", 1)[1].strip()
+            spaced = text.expandtabs(TAB_LENGTH)
             block = RnnBlock(path=path, name=name, line=number, end_line=number,
-                             indent=len(text) - len(text.lstrip(" ")))
+                             indent=len(spaced) - len(spaced.lstrip(" ")))
             if not name:
                 problems.error(path, number, "an {rnn} block needs a name: ```{rnn} my-network")
             elif not NAME.match(name):

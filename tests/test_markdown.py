@@ -119,6 +119,7 @@ def test_block_indented_in_a_list_item_becomes_a_figure_in_that_item() -> None:
     assert [(b.name, b.line, b.end_line, b.options) for b in found.blocks] == [
         ("net", 3, 6, {"pattern": "ab", "length": "10"}), ("other", 11, 13, {"text": "abab"})]
     html = render(source)
+    assert render(source.replace("    ", "\t")) == html  # a tab is four spaces, as Python-Markdown reads it
     assert '<li>\n<p>Train it:</p>\n<figure data-rnn="net"></figure>\n</li>' in html
     assert '<li>\n<p>nested, no blank line:</p>\n<figure data-rnn="other"></figure>\n</li>' in html
 
