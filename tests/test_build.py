@@ -63,7 +63,6 @@ def test_second_build_trains_nothing_and_truncated_cache_is_retrained(tmp_path: 
     assert SiteBuilder(layout, lambda o: None).build().trained == 0
 
 
-
 def test_an_edited_text_file_is_trained_again_not_served_from_the_cache(tmp_path: Path) -> None:
     page = "# Home\n\n```{rnn} tiny\n:text-file: corpus.txt\n:updates: 20\n```\n"
     root = make_project(tmp_path, {"index.md": page})
@@ -140,6 +139,7 @@ def test_a_failed_swap_leaves_the_old_site_in_place(tmp_path: Path, monkeypatch:
         SiteBuilder(layout, lambda o: None).build()
     assert tree_digest(layout.site) == old
     assert sorted(p.name for p in (root / "build").iterdir()) == ["cache", "site"]
+
 
 def test_renders_come_from_the_cache_and_match_a_fresh_render(tmp_path: Path) -> None:
     root = make_project(tmp_path)

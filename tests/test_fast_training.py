@@ -66,4 +66,3 @@ def test_a_diverging_network_falls_back_to_numpy() -> None:
                               rnn.Optimizer("sgd", 1e6), 1e6)
     for a, b in zip(run.params.arrays(), reference.params.arrays(), strict=True):
         np.testing.assert_array_equal(a, b)
-
