@@ -106,12 +106,27 @@ def resolve(traces: Mapping[str, Mapping[str, Any]], reference: str) -> str:
         key = part.group("key") or key  # the last named key says which quantity this is
     if isinstance(value, dict):
         raise InlineReferenceError(f"{where} is a group, not a value; pick one of: {', '.join(value)}")
+    _check_printable(value, where, match.group("format"))
     if key in CHARACTER_INDICES and match.group("format") is None:
         value = _as_characters(value, traces[name]["vocab"])
     try:
         return _format(value, match.group("format"), key)
     except (ValueError, TypeError) as exc:
         raise InlineReferenceError(f"cannot format {where} with '{match.group('format')}': {exc}") from None
+
+
+def _check_printable(value: Any, where: str, spec: str | None) -> None:
+    """Refuse what would print badly: a list of groups, or a format given to something that is not a number."""
+    items = value
+    while isinstance(items, list) and items:
+        if isinstance(items[0], dict):
+            raise InlineReferenceError(f"{where} is a list of groups, not of values; pick one with {where}[0] "
+                                       f"and then one of: {', '.join(items[0])}")
+        items = items[0]
+    if spec is not None and (isinstance(items, str | bool) or items is None):
+        kind = "text" if isinstance(items, str) else "not a number"
+        raise InlineReferenceError(f"{where} is {kind}, and a format ('|{spec}') applies to numbers only; "
+                                   "remove it")
 
 
 def _step(value: Any, where: str, key: str | None, index: str | None) -> Any:

@@ -116,3 +116,45 @@ def test_code_blocks_are_highlighted() -> None:
 def test_heading_ids_never_collide_with_figure_ids() -> None:
     html = render("# Net\n\n## Other\n")
     assert '<h1 id="net-section">Net</h1>' in html and '<h2 id="other">Other</h2>' in html
+
+
+def test_block_indented_in_a_list_item_becomes_a_figure_in_that_item() -> None:
+    source = ("1. Train it:\n\n   ```{rnn} net\n   :pattern: ab\n   :length: 10\n   ```\n\n2. Look.\n\n"
+              "- nested, no blank line:\n    ```{rnn} other\n    :text: abab\n    ```\n")
+    problems = Problems()
+    found = scan(source.splitlines(), 1, "page.md", problems)
+    assert not problems.errors
+    assert [(b.name, b.line, b.end_line, b.options) for b in found.blocks] == [
+        ("net", 3, 6, {"pattern": "ab", "length": "10"}), ("other", 11, 13, {"text": "abab"})]
+    html = render(source)
+    assert render(source.replace("    ", "\t")) == html  # a tab is four spaces, as Python-Markdown reads it
+    assert '<li>\n<p>Train it:</p>\n<figure data-rnn="net"></figure>\n</li>' in html
+    assert '<li>\n<p>nested, no blank line:</p>\n<figure data-rnn="other"></figure>\n</li>' in html
+
+
+def errors_of(lines: list[str]) -> list[tuple[int, str]]:
+    problems = Problems()
+    scan(lines, 1, "page.md", problems)
+    return [(p.line, p.message) for p in problems.errors]
+
+
+def test_fences_are_read_as_python_markdown_reads_them() -> None:
+    # Indented 4 spaces outside a list is an indented code block: shown as code, not a network.
+    indented = ["Text.", "", "    ```{rnn} shown", "    :pattern: ab", "    ```"]
+    assert errors_of(indented) == [] and scan(indented, 1, "page.md", Problems()).blocks == []
+    # A fence indented in a list that is not {rnn} is not a fence for Python-Markdown: its text is prose.
+    found = scan(["- item", "", "    ```python", "    {rnn}`net.vocab`", "    ```"], 1, "page.md", Problems())
+    assert found.references == [(4, "net.vocab")]
+    # Ordinary languages, attribute lists and hl_lines are fine; R is not mistaken for rnn.
+    for line in ("```python", "```r", "``` .c", "```{.python #id}", '```python hl_lines="1 2"', "~~~"):
+        assert errors_of([line, "x", line[:3]]) == [], line
+    # A block quote cannot hold a fence, nor can a list marker's line.
+    assert errors_of(["> ```{rnn} net", "> :pattern: ab", "> ```"])[0][0] == 1
+    assert errors_of(["1. ```{rnn} net", "   :pattern: ab", "   ```"])[0][0] == 1
+
+
+def test_links_keep_their_query_and_fragment_and_are_percent_encoded() -> None:
+    html = render("[a](pic.png?v=2#top) [b](my%20notes.txt) ![c](café.png)",
+                  page_urls={"index": "index.html", "guide/index": "guide/index.html"})
+    assert 'href="../pic.png?v=2#top"' in html and 'href="../my%20notes.txt"' in html
+    assert 'src="../caf%C3%A9.png"' in html
