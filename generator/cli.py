@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .networks import Outcome
+from .report import echo_success
 from .site import Layout, SiteBuilder
 
 NEW_PAGE = """+++
@@ -63,10 +64,7 @@ def build(root: Path, quiet: bool, verbose: bool) -> None:
     layout = Layout(root.resolve())
     verbosity = 0 if quiet else 2 if verbose else 1
     result = SiteBuilder(layout, _reporter(verbosity)).build()
-    if verbosity:
-        cached = result.figures - result.trained
-        click.echo(f"built {result.pages} pages, {result.figures} figures ({result.trained} trained, "
-                   f"{cached} cached) in {result.seconds:.2f} s -> {layout.display(layout.site)}")
+    echo_success(result, layout.display(layout.site), quiet=verbosity == 0)
 
 
 @main.command()
@@ -111,7 +109,7 @@ def publish(root: Path, remote: str, branch: str, message: str | None) -> None:
     from .commands.publish import publish_site  # imported here: a plain build need not load git plumbing
 
     layout = Layout(root.resolve())
-    SiteBuilder(layout, _reporter(1)).build()
+    echo_success(SiteBuilder(layout, _reporter(1)).build(), layout.display(layout.site))
     done = publish_site(layout.site, layout.root, remote, branch, message)
     what = f"committed {done.commit[:7]} on {branch}" if done.changed else f"{branch} already holds this site"
     click.echo(f"published {layout.display(layout.site)}: {what}, pushed to {remote}")

@@ -21,5 +21,18 @@ CODE_NAMES = {name: name for name in REFS} | {"targets": "target"}
 INPUTS = "inputs"
 # Every name the listing links to the diagram.
 LINKED_NAMES = CODE_NAMES | {INPUTS: INPUTS}
-# Formatted with format_number(probability=True), so tiny values keep their digits (6.2e-5).
+# Other names in the trace for a quantity: the training record's losses are losses.
+TRACE_NAMES = {"final_loss": "loss", "loss_history": "loss"}
+# Written so that tiny values keep their digits (6.2e-5, 0.99994): see values.format_quantity.
 SMALL_KEEPING = ("probabilities", "loss")
+# Coloured on the 0..1 scale (q0..q8); the others on the signed scale (s-8..s8), except these, not coloured.
+UNIT_SCALE = ("xs", "probabilities")
+UNTONED = ("target", "loss")
+# Names that hold characters, and names that hold positions in the vocabulary (both written as characters).
+CHARACTERS = ("vocab",)
+CHARACTER_INDICES = ("inputs", "targets")
+
+
+def quantity(name: str) -> str:
+    """The quantity a name in the code or the trace stands for: `targets` -> target, `final_loss` -> loss."""
+    return CODE_NAMES.get(name) or TRACE_NAMES.get(name, name)

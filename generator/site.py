@@ -2,37 +2,40 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
-import posixpath
 import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
-from . import blocks as blocks_module
-from .blocks import RnnBlock, Scan, option_problem
+from .blocks import NAME, RnnBlock, Scan, scan
 from .cache import RENDERER_DIGEST, RenderCache, TraceCache, cache_key, digest, figure_key, theme_digest
 from .config import SiteConfig, load_config, theme_folder
-from .errors import BuildError, Problem
+from .errors import BuildError, Problems
+from .links import outside_site
+from .navigation import NavGroup, navigation, page_tree
 from .networks import Outcome, obtain_traces
 from .pages import SourcePage, read_page
 from .spec import Network, build_network
 from .tracefile import Trace
-from .values import InlineReferenceError, resolve
+from .values import InlineReferenceError, network_name, resolve
 
 if TYPE_CHECKING:
     from .render.markdown_ext import SiteMarkdown
 
 RESERVED_SLUGS = {"static", "traces", "404"}
 STYLESHEET = "unrolled.css"
+AT_FDCWD = -100  # renameat2: paths are relative to the working directory
+RENAME_EXCHANGE = 2  # renameat2: swap the two names atomically
 
 
 @dataclass
@@ -68,11 +71,11 @@ class Layout:
 class BuildResult:
     """What a build did, for the summary line."""
 
-    pages: int = 0
-    figures: int = 0
-    trained: int = 0
-    seconds: float = 0.0
-    outcomes: list[Outcome] = field(default_factory=list)
+    pages: int
+    figures: int
+    trained: int
+    seconds: float
+    problems: Problems  # its warnings: a build that finished found no errors
 
 
 @dataclass
@@ -95,47 +98,6 @@ def _environment(theme: Path) -> jinja2.Environment:
     )
 
 
-def _collect_networks(layout: Layout, config: SiteConfig, pages: list[SourcePage],
-                      scans: dict[str, Scan], problems: list[Problem]) -> list[_Figure]:
-    figures: list[_Figure] = []
-    seen: dict[str, str] = {}
-    for page in pages:
-        for block in scans[page.slug].blocks:
-            if not block.name or not blocks_module.NAME.match(block.name):
-                continue
-            where = f"{page.display_path}:{block.line}"
-            if block.name in seen:
-                problems.append(Problem(page.display_path, block.line,
-                                        f"network name '{block.name}' is already used at {seen[block.name]}; "
-                                        "names must be unique across the site"))
-                continue
-            seen[block.name] = where
-            network, errors = build_network(block.name, block.options, config.rnn, page.source.parent)
-            for error in errors:
-                line, message = option_problem(block, error)
-                problems.append(Problem(page.display_path, line, message))
-            if network is not None:
-                figures.append(_Figure(page, block, network))
-    return figures
-
-
-def _check_links(page: SourcePage, links: list[tuple[str, str]], outputs: set[str],
-                 problems: list[Problem]) -> None:
-    here = posixpath.dirname(page.output_path)
-    for original, path in links:
-        line = next((i for i, text in enumerate(page.lines, 1) if original in text), page.body_first_line)
-        if path.startswith("/"):
-            problems.append(Problem(page.display_path, line, f"link '{original}' starts with '/'; use a "
-                                                             "relative link so the site works under any path"))
-            continue
-        target = posixpath.normpath(posixpath.join(here, path)) if path else page.output_path
-        if path.endswith("/") or target == ".":
-            target = posixpath.join(target, "index.html").removeprefix("./")
-        if target not in outputs and posixpath.join(target, "index.html") not in outputs:
-            problems.append(Problem(page.display_path, line, f"link '{original}' points to nothing in the "
-                                                             "site; check the file name"))
-
-
 class SiteBuilder:
     """One build of one project, from content/ to build/site."""
 
@@ -146,80 +108,91 @@ class SiteBuilder:
     def build(self) -> BuildResult:
         """Run the whole pipeline; raise BuildError listing every problem, leaving build/site as it was."""
         started = time.perf_counter()
-        layout = self.layout
-        problems: list[Problem] = []
-        config, config_problems = load_config(layout.content / "site.toml",
-                                              layout.display(layout.content / "site.toml"))
-        problems.extend(config_problems)
-        theme = theme_folder(layout.root, config)
-        if not (theme / "templates").is_dir():
-            problems.append(Problem(layout.display(layout.content / "site.toml"), 1,
-                                    f"theme '{config.theme}' not found: no folder {layout.display(theme)}"))
+        layout, problems = self.layout, Problems()
+        # Read the configuration: content/site.toml, and the theme it names.
+        config = load_config(layout.content / "site.toml", layout.display(layout.content / "site.toml"), problems)
+        theme = self._find_theme(config, problems)
+        # Read the pages: encoding, front matter and title of every content/*.md.
         pages = self._read_pages(problems)
-        scans = {page.slug: blocks_module.scan(page.body, page.body_first_line) for page in pages}
+        # Scan each page for {rnn} blocks and inline references, with their line numbers.
+        scans = {page.slug: scan(page.body, page.body_first_line, page.display_path, problems) for page in pages}
+        # Validate each block's options into a network; names are unique across the site.
+        figures = _validate_networks(config, pages, scans, problems)
+        # Obtain every trace: from the cache, or trained in parallel processes.
+        outcomes = obtain_traces([figure.network for figure in figures], TraceCache(layout.cache), self.report)
+        traces = _collect_traces(figures, outcomes, problems)
+        # Resolve the inline values against the traces.
+        _resolve_references(pages, scans, traces, problems)
+        if theme is None:
+            raise BuildError(problems)  # without a theme there is nothing to render with
+        # Render the pages with the theme; figures and bodies come from the render cache when unchanged.
+        try:
+            files, links = self._render(config, theme, pages, scans, figures, traces, problems)
+        except jinja2.TemplateSyntaxError as exc:
+            where = self.layout.display(Path(exc.filename)) if exc.filename else exc.name or "template"
+            problems.error(where, exc.lineno, exc.message or "template syntax error")
+            raise BuildError(problems) from None
+        files.update({f"traces/{o.name}.json": o.text.encode("utf-8") for o in outcomes if o.trace is not None})
+        # Check that every internal link points at a file of the site.
+        outputs = set(files)
         for page in pages:
-            problems.extend(Problem(page.display_path, line, message) for line, message
-                            in scans[page.slug].errors)
-        figures = _collect_networks(layout, config, pages, scans, problems)
-        outcomes = obtain_traces([f.network for f in figures], TraceCache(layout.cache), self.report)
-        traces: dict[str, Trace] = {}
-        trace_files: dict[str, bytes] = {}
-        for figure, outcome in zip(figures, outcomes, strict=True):
-            if outcome.trace is not None:
-                traces[outcome.name] = outcome.trace
-                trace_files[f"traces/{outcome.name}.json"] = outcome.text.encode("utf-8")
-            elif outcome.error is not None:
-                line, message = option_problem(figure.block, outcome.error)
-                problems.append(Problem(figure.page.display_path, line, message))
-        broken = {b.name for s in scans.values() for b in s.blocks} - set(traces)
-        for page in pages:
-            for line, reference in scans[page.slug].references:
-                if reference.split(".")[0].split("|")[0] in broken:
-                    continue
-                try:
-                    resolve(traces, reference)
-                except InlineReferenceError as exc:
-                    problems.append(Problem(page.display_path, line, str(exc)))
-        if not (theme / "templates").is_dir():
-            raise BuildError(problems)
-        files = self._render(config, theme, pages, scans, figures, traces, problems)
-        files.update(trace_files)
-        if problems:
+            _check_links(page, links[page.slug], outputs, problems)
+        # Write the site aside and swap it in whole, only when nothing is wrong.
+        if problems.errors:
             raise BuildError(problems)
         _write_atomically(layout.site, files)
-        trained = sum(1 for o in outcomes if not o.cached)
-        return BuildResult(len(pages), len(figures), trained, time.perf_counter() - started, outcomes)
+        trained = sum(1 for outcome in outcomes if not outcome.cached)
+        return BuildResult(len(pages), len(figures), trained, time.perf_counter() - started, problems)
 
-    def _read_pages(self, problems: list[Problem]) -> list[SourcePage]:
-        pages = []
-        for source in sorted(self.layout.content.glob("*.md")):
-            page = read_page(source, self.layout.display(source))
-            if page.slug in RESERVED_SLUGS:
-                problems.append(Problem(page.display_path, 1, f"'{page.slug}' is reserved for the site's own "
-                                                              "files; rename the page"))
-            problems.extend(page.problems)
+    def _find_theme(self, config: SiteConfig, problems: Problems) -> Path | None:
+        """The configured theme's folder, or None after reporting that it is missing."""
+        theme = theme_folder(self.layout.root, config)
+        if (theme / "templates").is_dir():
+            return theme
+        problems.error(self.layout.display(self.layout.content / "site.toml"), 1,
+                       f"theme '{config.theme}' not found: no folder {self.layout.display(theme)}")
+        return None
+
+    def _read_pages(self, problems: Problems) -> list[SourcePage]:
+        """Every Markdown file under content/ (hidden folders aside), in navigation order."""
+        pages: list[SourcePage] = []
+        written: dict[str, str] = {}
+        for source in sorted(self.layout.content.rglob("*.md")):
+            relative = source.relative_to(self.layout.content)
+            if any(part.startswith(".") for part in relative.parts):
+                continue
+            page = read_page(source, self.layout.display(source), problems, relative.with_suffix("").as_posix())
+            if page.slug.split("/")[0] in RESERVED_SLUGS:
+                problems.error(page.display_path, 1, f"'{page.slug.split('/')[0]}' is reserved for the site's own "
+                                                     "files; rename the page or its folder")
+            if page.output_path in written:
+                problems.error(page.display_path, 1, f"this page and {written[page.output_path]} would both be "
+                                                     f"written to {page.output_path}; rename one of them")
+                continue
+            written[page.output_path] = page.display_path
             pages.append(page)
         if not pages:
-            problems.append(Problem(self.layout.display(self.layout.content), 1,
-                                    "no Markdown pages found; add content/index.md"))
+            problems.error(self.layout.display(self.layout.content), 1, "no Markdown pages found; add content/index.md")
         elif not any(page.slug == "index" for page in pages):
-            problems.append(Problem(self.layout.display(self.layout.content), 1,
-                                    "no content/index.md: the site needs a home page"))
-        return sorted(pages, key=lambda p: (p.slug != "index", p.order, p.slug))
+            problems.error(self.layout.display(self.layout.content), 1,
+                           "no content/index.md: the site needs a home page")
+        return page_tree(pages).every_page()
 
     def _render(self, config: SiteConfig, theme: Path, pages: list[SourcePage], scans: dict[str, Scan],
                 figures: list[_Figure], traces: dict[str, Trace],
-                problems: list[Problem]) -> dict[str, bytes]:
+                problems: Problems) -> tuple[dict[str, bytes], dict[str, list[tuple[str, str]]]]:
+        """Every file of the site but the traces, and each page's internal links (by slug)."""
         env = _environment(theme)
         files = _static_files(theme, self.layout.content, _highlight_css(RenderCache(self.layout.cache, "assets")))
         page_urls = {page.slug: page.output_path for page in pages}
-        outputs = set(files) | set(page_urls.values()) | {"404.html"} | {f"traces/{name}.json" for name in traces}
         theme_key = theme_digest(theme)
         figure_keys = {f.block.name: figure_key(cache_key(f.network), f.block.options.get("caption", ""), theme_key)
                        for f in figures if f.block.name in traces}
         figure_cache, body_cache = RenderCache(self.layout.cache, "figures"), RenderCache(self.layout.cache, "pages")
         site_key = digest([RENDERER_DIGEST, json.dumps(page_urls, sort_keys=True), *sorted(figure_keys.values())])
         converter: SiteMarkdown | None = None
+        links: dict[str, list[tuple[str, str]]] = {}
+        tree = page_tree(pages)
 
         def figure_html(block: RnnBlock) -> str:
             def make() -> str:
@@ -230,7 +203,7 @@ class SiteBuilder:
 
         for page in pages:
             source = "\n".join(page.body)
-            key = digest(["page", site_key, page.output_path, str(page.body_first_line), source])
+            key = digest(["page", site_key, page.slug, page.output_path, str(page.body_first_line), source])
             cached = body_cache.load(key)
             if cached is None:
                 from .render.markdown_ext import PageContext, SiteMarkdown  # Markdown and Pygments load only on a miss
@@ -239,26 +212,86 @@ class SiteBuilder:
                     first_line=page.body_first_line,
                     blocks=[b for b in scans[page.slug].blocks if b.name in traces],
                     render_figure=figure_html,
-                    traces=traces, page_urls=page_urls, output_path=page.output_path)
+                    traces=traces, page_urls=page_urls, output_path=page.output_path, source_dir=page.folder)
                 converter = converter or SiteMarkdown(set(traces))
-                body, links = converter.render(source, context), context.links
-                if not problems:
-                    body_cache.store(key, json.dumps({"html": body, "links": links}))
+                body, links[page.slug] = converter.render(source, context), context.links
+                if not problems.errors:
+                    body_cache.store(key, json.dumps({"html": body, "links": links[page.slug]}))
             else:
                 stored = json.loads(cached)
-                body, links = stored["html"], [tuple(link) for link in stored["links"]]
-            _check_links(page, links, outputs, problems)
-            files[page.output_path] = _render_page(env, "page.html", config, pages, page.output_path,
-                                                   page, body)
-        files["404.html"] = _render_page(env, "404.html", config, pages, "404.html", None, "")
+                body, links[page.slug] = stored["html"], [tuple(link) for link in stored["links"]]
+            files[page.output_path] = _render_page(env, "page.html", config, tree, page.output_path, page, body)
+        files["404.html"] = _render_page(env, "404.html", config, tree, "404.html", None, "")
         if config.base_url:
             files["sitemap.xml"] = env.get_template("sitemap.xml").render(
                 urls=[config.base_url + p.output_path.removesuffix("index.html") for p in pages]
             ).encode("utf-8")
-        return files
+        return files, links
 
 
-def _render_page(env: jinja2.Environment, template: str, config: SiteConfig, pages: list[SourcePage],
+def _validate_networks(config: SiteConfig, pages: list[SourcePage], scans: dict[str, Scan],
+                       problems: Problems) -> list[_Figure]:
+    """A network for every well-formed block whose options are valid; every other block's problems reported."""
+    figures: list[_Figure] = []
+    seen: dict[str, str] = {}
+    for page in pages:
+        for block in scans[page.slug].blocks:
+            if not block.name or not NAME.match(block.name):
+                continue
+            if block.name in seen:
+                problems.error(page.display_path, block.line, f"network name '{block.name}' is already used at "
+                                                              f"{seen[block.name]}; names must be unique across "
+                                                              "the site")
+                continue
+            seen[block.name] = f"{page.display_path}:{block.line}"
+            network = build_network(block.name, block.options, config.rnn, page.source.parent,
+                                    functools.partial(block.report, problems))
+            if network is not None:
+                figures.append(_Figure(page, block, network))
+    return figures
+
+
+def _collect_traces(figures: list[_Figure], outcomes: list[Outcome], problems: Problems) -> dict[str, Trace]:
+    """The traces by network name; a network whose training failed is reported at its learning rate."""
+    traces: dict[str, Trace] = {}
+    for figure, outcome in zip(figures, outcomes, strict=True):
+        if outcome.trace is not None:
+            traces[outcome.name] = outcome.trace
+        elif outcome.error is not None:
+            figure.block.report(problems, "learning-rate", outcome.error)
+    return traces
+
+
+def _resolve_references(pages: list[SourcePage], scans: dict[str, Scan], traces: dict[str, Trace],
+                        problems: Problems) -> None:
+    """Report every inline reference that names nothing; those to a block that failed were reported with it."""
+    failed = {block.name for found in scans.values() for block in found.blocks} - set(traces)
+    for page in pages:
+        for line, reference in scans[page.slug].references:
+            if network_name(reference) in failed:
+                continue
+            try:
+                resolve(traces, reference)
+            except InlineReferenceError as exc:
+                problems.error(page.display_path, line, str(exc))
+
+
+def _check_links(page: SourcePage, links: list[tuple[str, str]], outputs: set[str], problems: Problems) -> None:
+    """Each link as (written, the site file it names, from the root) must name a file of the site."""
+    for original, target in links:
+        line = next((i for i, text in enumerate(page.lines, 1) if original in text), page.body_first_line)
+        if target.startswith("/"):
+            problems.error(page.display_path, line, f"link '{original}' starts with '/'; use a relative link so "
+                                                    "the site works under any path")
+        elif outside_site(target):
+            problems.error(page.display_path, line, f"link '{original}' leads out of content/; links are read "
+                                                    f"from the folder of {page.display_path}")
+        elif target not in outputs:
+            problems.error(page.display_path, line, f"link '{original}' points to nothing in the site; check the "
+                                                    "file name (links are read from the page's own folder)")
+
+
+def _render_page(env: jinja2.Environment, template: str, config: SiteConfig, tree: NavGroup,
                  output_path: str, page: SourcePage | None, body: str) -> bytes:
     depth = output_path.count("/")
     root = "../" * depth
@@ -267,7 +300,7 @@ def _render_page(env: jinja2.Environment, template: str, config: SiteConfig, pag
         "page": page,
         "root": root,
         "content": Markup(body),
-        "nav": [{"title": p.title, "url": root + p.output_path, "current": p is page} for p in pages],
+        "nav": navigation(tree, page, root),
         "canonical": (config.base_url + output_path.removesuffix("index.html")) if config.base_url else "",
     }
     return env.get_template(template).render(context).encode("utf-8")
@@ -304,12 +337,39 @@ def _write_atomically(site: Path, files: dict[str, bytes]) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         os.chmod(temporary, 0o755)
-        old = site.with_name(f".site-old-{os.getpid()}")
-        if site.exists():
-            os.replace(site, old)
-        os.replace(temporary, site)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
+        _swap_in(temporary, site)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)  # the unused new site, or after a swap the old one
 
+
+def _swap_in(new: Path, site: Path) -> None:
+    """Put the folder `new` at `site`; whatever fails, `site` holds a complete site (the old or the new)."""
+    if not site.exists():
+        os.replace(new, site)
+    elif not _exchange(new, site):
+        # Without an atomic exchange, `site` is missing for the moment between two renames (serve waits it out).
+        old = site.with_name(f".site-old-{os.getpid()}")
+        os.replace(site, old)
+        try:
+            os.replace(new, site)
+        except BaseException:
+            os.replace(old, site)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders' names in one step (Linux's renameat2 with RENAME_EXCHANGE); False where unsupported."""
+    import ctypes  # only a build that swaps a site in pays for it
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError, TypeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,16 +11,13 @@ import pytest
 from generator.model import rnn
 from generator.model.trace import record_trace
 from generator.render.program import Mark, forward_source, record_program
-from generator.spec import build_network
-from generator.values import format_number
+from generator.values import format_quantity
 
-REPO = Path(__file__).resolve().parent.parent
+from .project import valid_network
 
 
 def _trace(**options: str) -> dict[str, Any]:
-    network, errors = build_network("net", {"updates": "0", **options}, {}, REPO)
-    assert network is not None, errors
-    return record_trace(network)
+    return record_trace(valid_network("net", {"updates": "0", **options}))
 
 
 def _executed_lines(function: Any, trace: dict[str, Any]) -> list[int]:
@@ -40,11 +36,12 @@ def _executed_lines(function: Any, trace: dict[str, Any]) -> list[int]:
     params = rnn.Params(np.array(p["input_weights_U"]), np.array(p["hidden_weights_W"]),
                         np.array(p["hidden_bias"]).reshape(-1, 1), np.array(p["output_weights_V"]),
                         np.array(p["output_bias"]).reshape(-1, 1))
+    previous = sys.gettrace()  # a coverage tool or debugger may have one installed: put it back after
     sys.settrace(tracer)
     try:
         function(params, trace["inputs"], trace["targets"], np.array(trace["hidden_state_prev"]).reshape(-1, 1))
     finally:
-        sys.settrace(None)
+        sys.settrace(previous)
     return lines
 
 
@@ -102,10 +99,11 @@ def test_sentences_carry_the_numbers() -> None:
     for t, step in enumerate(trace["steps"]):
         state = next(s for s in states if Mark("hidden_states", t) in s.made)
         assert state.sentence.startswith(f"hidden_states[{t}] = tanh(")
-        assert "[" + ", ".join(format_number(v) for v in step["hidden_states"]) + "]" in state.sentence
+        shown = ", ".join(format_quantity("hidden_states", v) for v in step["hidden_states"])
+        assert f"[{shown}]" in state.sentence
     character = next(s for s in states if s.sentence.startswith("character = inputs[0]"))
     assert character.sentence.endswith(f"= {trace['inputs'][0]} ({trace['vocab'][trace['inputs'][0]]!r})")
-    assert states[-1].sentence.endswith(f"loss = {format_number(trace['steps'][-1]['loss'], True)}")
+    assert states[-1].sentence.endswith(f"loss = {format_quantity('loss', trace['steps'][-1]['loss'])}")
 
 
 def _forward_with_a_comment_and_a_step(params: rnn.Params, inputs: list[int], targets: list[int],

@@ -54,11 +54,9 @@ class Git:
 
 @dataclass(frozen=True)
 class Published:
-    """What `publish_site` did."""
+    """What `publish_site` did: the branch's tip now, and whether this publish made it."""
 
-    branch: str
     commit: str
-    parent: str | None
     changed: bool
 
 
@@ -101,8 +99,7 @@ def _parent(git: Git, remote: str, ref: str) -> tuple[str | None, str | None]:
     return None, git.maybe("rev-parse", "--verify", "--quiet", "FETCH_HEAD^{commit}")
 
 
-def publish_site(site: Path, repository: Path, remote: str, branch: str, message: str | None,
-                 push: bool = True) -> Published:
+def publish_site(site: Path, repository: Path, remote: str, branch: str, message: str | None) -> Published:
     """Commit `site` (and .nojekyll) as the new tip of `branch` and push it to `remote`, leaving HEAD alone."""
     git = Git(repository)
     if git.maybe("rev-parse", "--git-dir") is None:
@@ -125,10 +122,9 @@ def publish_site(site: Path, repository: Path, remote: str, branch: str, message
         git.run("update-ref", "-m", f"unrolled publish: {text}", ref, commit, local or "")
     elif local is None:
         git.run("update-ref", "-m", "unrolled publish: take the remote's branch", ref, commit, "")
-    if push:
-        pushed = subprocess.run(["git", "push", remote, f"{ref}:{ref}"], cwd=repository, check=False,
-                                env={**os.environ, **(git.env or {})})
-        if pushed.returncode != 0:
-            raise PublishError(f"git push failed; the site is committed on the local '{branch}' branch, so "
-                               f"`git push {remote} {branch}` sends it once the problem above is fixed")
-    return Published(branch, commit, parent, changed)
+    pushed = subprocess.run(["git", "push", remote, f"{ref}:{ref}"], cwd=repository, check=False,
+                            env={**os.environ, **(git.env or {})})
+    if pushed.returncode != 0:
+        raise PublishError(f"git push failed; the site is committed on the local '{branch}' branch, so "
+                           f"`git push {remote} {branch}` sends it once the problem above is fixed")
+    return Published(commit, changed)

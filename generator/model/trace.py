@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import OptionError
 from ..spec import Network
 from ..tracefile import SCHEMA, Trace
 from . import fast_training, rnn
@@ -15,6 +14,9 @@ from . import fast_training, rnn
 LOSS_HISTORY_POINTS = 200
 LOSS_KIND = "cross-entropy summed over the update's window, before the update"
 
+
+class TrainingDiverged(ArithmeticError):
+    """Training made the weights infinite; the message says which network and what to change."""
 
 
 def _column(vector: rnn.Array) -> list[float]:
@@ -51,20 +53,22 @@ def record_trace(network: Network) -> Trace:
     encoded = [vocab.index(c) for c in network.text]
     params = rnn.init_params(len(vocab), spec.hidden_size, spec.init_scale, spec.seed)
     optimizer = rnn.Optimizer(spec.optimizer, spec.learning_rate)
-    run = fast_training.train(params, encoded, spec.seq_length, spec.updates, optimizer, spec.clip)
-    if spec.inputs is not None and spec.targets is not None:
-        inputs = [vocab.index(c) for c in spec.inputs]
-        targets = [vocab.index(c) for c in spec.targets]
-        hidden_state_prev = np.zeros((spec.hidden_size, 1))
-        position = None
-    else:
-        window = run.loop.next_window()
-        inputs, targets, hidden_state_prev = window.inputs, window.targets, window.hidden_state_prev
-        position = window.position
-    shown = rnn.forward(run.params, inputs, targets, hidden_state_prev)
+    # A diverging run overflows; that is reported below as a problem, not printed as numpy's warnings.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        run = fast_training.train(params, encoded, spec.seq_length, spec.updates, optimizer, spec.clip)
+        if spec.inputs is not None and spec.targets is not None:
+            inputs = [vocab.index(c) for c in spec.inputs]
+            targets = [vocab.index(c) for c in spec.targets]
+            hidden_state_prev = np.zeros((spec.hidden_size, 1))
+            position = None
+        else:
+            window = run.loop.next_window()
+            inputs, targets, hidden_state_prev = window.inputs, window.targets, window.hidden_state_prev
+            position = window.position
+        shown = rnn.forward(run.params, inputs, targets, hidden_state_prev)
     if not all(np.all(np.isfinite(a)) for a in run.params.arrays()) or not math.isfinite(shown.loss):
-        raise OptionError("learning-rate", f"training of '{spec.name}' diverged (weights became "
-                                           "infinite); lower learning-rate or clip")
+        raise TrainingDiverged(f"training of '{spec.name}' diverged (weights became infinite); "
+                               "lower learning-rate or clip")
     steps = []
     loss = 0.0
     for t in range(len(inputs)):
@@ -96,7 +100,7 @@ def record_trace(network: Network) -> Trace:
             "loss_history_updates": history_updates,
             "loss_history": history,
             "checkpoints": [
-                {"update": n, "params": params_json(p), "hidden_state": _column(h)}
+                {"update": n, "params": params_json(p), "hidden_state_prev": _column(h)}
                 for n, p, h in run.checkpoints
             ],
         },

@@ -3,33 +3,78 @@
 (function () {
   "use strict";
 
-  window.unrolled = window.unrolled || {};
-
   // --- numbers: shared with generator/values.py ---
-  // values.format_number: two decimals; probabilities and the loss keep their digits near 0 and 1.
-  function formatValue(ref, value) {
-    const smallKeeping = ref === "probabilities" || ref === "loss";
-    if (smallKeeping && value > 0 && value < 0.005) {
-      const parts = value.toExponential(1).split("e");
-      return parts[0] + "e" + Number(parts[1]);
-    }
-    if (smallKeeping && value >= 0.995 && value < 1) {
-      const text = value.toFixed(Math.min(6, Math.ceil(-Math.log10(1 - value))));
-      return text.charAt(0) === "1" ? "1.00" : text;
-    }
-    const text = value.toFixed(2);
-    return text === "-0.00" ? "0.00" : text;
+  // How a quantity is written and coloured, exactly as the build does it. The rules come from the page
+  // (generator/render/figure.py writes them from their one Python definition); the rounding is Python's,
+  // half to even on a number's exact binary value, worked out in BigInt: toFixed rounds ties away from zero.
+  var rulesScript = document.querySelector("script[data-rnn-rules]");
+  var rules = rulesScript ? JSON.parse(rulesScript.textContent) : null;
+  var ONE = BigInt(1), TWO = BigInt(2), TEN = BigInt(10);
+
+  // A finite |x| as n / 2^k, n and k BigInts (doubling a double is exact).
+  function exactly(x) {
+    var k = 0;
+    for (x = Math.abs(x); !Number.isInteger(x); k++) x *= 2;
+    return { n: BigInt(x), k: BigInt(k) };
   }
 
-  // diagram.tone: a value's colour class, "" for the quantities drawn without one (the loss, the target).
-  function toneOf(ref, value) {
-    if (ref === "loss" || ref === "target") return "";
-    if (ref === "xs" || ref === "probabilities") return "q" + Math.round(Math.min(1, Math.max(0, value)) * 8);
-    return "s" + Math.round(value / (Math.abs(value) + 0.6) * 8);
+  // |x| * 10^shift (shift >= 0) rounded to a whole number, half to even.
+  function rounded(x, shift) {
+    var exact = exactly(x), num = exact.n * TEN ** BigInt(shift), den = ONE << exact.k;
+    var whole = num / den, twice = num % den * TWO;
+    return twice > den || (twice === den && whole % TWO === ONE) ? whole + ONE : whole;
   }
 
-  window.unrolled.format = formatValue;
-  window.unrolled.tone = toneOf;
+  // Python's f"{x:.{decimals}f}" (decimals >= 1), "-" included for negative values and -0.
+  function fixed(x, decimals) {
+    var digits = rounded(x, decimals).toString().padStart(decimals + 1, "0"), point = digits.length - decimals;
+    return (x < 0 || Object.is(x, -0) ? "-" : "") + digits.slice(0, point) + "." + digits.slice(point);
+  }
+
+  // Python's f"{x:.1e}" for 0 < x < 1, its exponent written as a plain integer: 6.2e-5. The mantissa
+  // reaches 100 when x rounds up to the next power of ten (9.96e-4: 1.0e-3), or when log10(x) comes out a
+  // hair below the whole number it equals; one step up mends both. (A hair above is harmless: x then
+  // rounds to 10 at that power, which is right.)
+  function exponential(x) {
+    var e = Math.floor(Math.log10(x)), mantissa = rounded(x, 1 - e);
+    if (mantissa >= 100) mantissa = rounded(x, 1 - ++e);
+    var digits = mantissa.toString();
+    return digits.charAt(0) + "." + digits.charAt(1) + "e" + e;
+  }
+
+  // The fewest decimals that show the first digit of 1 - x, at most most_decimals (compared exactly;
+  // 1 - x is exact for x near 1).
+  function decimalsNearOne(x) {
+    var gap = exactly(1 - x), whole = ONE << gap.k;
+    for (var d = 1; d < rules.most_decimals; d++) if (gap.n * TEN ** BigInt(d) >= whole) return d;
+    return rules.most_decimals;
+  }
+
+  // values.format_quantity: how a number of the quantity `ref` (a data-ref name) is written.
+  function formatValue(ref, v) {
+    if (v !== v) return "NaN";
+    if (!isFinite(v)) return v > 0 ? "\u221e" : "-\u221e";
+    var smallKeeping = rules.small_keeping.indexOf(ref) >= 0, text;
+    if (smallKeeping && v > 0 && v < rules.small_below) return exponential(v);
+    if (smallKeeping && v >= rules.near_one && v < 1) {
+      text = fixed(v, decimalsNearOne(v));
+      return text.charAt(0) === "1" ? fixed(1, rules.decimals) : text;
+    }
+    text = fixed(v, rules.decimals);
+    return Number(text) === 0 ? text.replace("-", "") : text;
+  }
+
+  // tones.tone: the colour class of a value, "" for none; a value on a breakpoint takes the upper class.
+  function toneOf(ref, v) {
+    if (rules.untoned.indexOf(ref) >= 0 || v !== v) return "";
+    var unit = rules.unit_scale.indexOf(ref) >= 0, breaks = unit ? rules.unit_breaks : rules.signed_breaks, k = 0;
+    while (k < breaks.length && breaks[k] <= v) k++;
+    return unit ? "q" + k : "s" + (k - rules.tones);
+  }
+
+  var api = window.unrolled = window.unrolled || {};
+  api.format = formatValue;
+  api.tone = toneOf;
   // --- end numbers ---
 
   const STEP_MS = 900; // one state at 1x
@@ -404,7 +449,8 @@
       const value = cell ? el.getAttribute("data-value") : null;
       this.tip.hidden = value === null;
       if (value === null) return;
-      this.tip.textContent = cell.name() + " = " + value;
+      const shown = formatValue(cell.ref, Number(value)); // as everywhere, then the full value when it says more
+      this.tip.textContent = cell.name() + " = " + shown + (Number(shown) === Number(value) ? "" : " (" + value + ")");
       const box = el.getBoundingClientRect(), frame = this.figure.getBoundingClientRect();
       const half = this.tip.offsetWidth / 2, centre = box.left + box.width / 2 - frame.left;
       this.tip.style.left = Math.max(half + 4, Math.min(frame.width - half - 4, centre)) + "px";
