@@ -17,7 +17,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 site: $(VENV)/.installed
-	$(BIN)/unrolled build
+	$(BIN)/unrolled build $(BUILD_ARGS)
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check generator tests
