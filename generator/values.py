@@ -67,7 +67,7 @@ def resolve(traces: Mapping[str, Mapping[str, Any]], reference: str) -> str:
         where += part.group(0)
     if isinstance(value, dict):
         raise InlineReferenceError(f"{where} is a group, not a value; pick one of: {', '.join(value)}")
-    probability = "probabilities" in where
+    probability = "probabilities" in where or where.endswith("target_probability")
     try:
         return _format(value, match.group("format"), probability)
     except (ValueError, TypeError) as exc:

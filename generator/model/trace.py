@@ -74,6 +74,7 @@ def record_trace(network: Network) -> Trace:
             "hidden_states": _column(shown.hidden_states[t]),
             "outputs": _column(shown.outputs[t]),
             "probabilities": _column(shown.probabilities[t]),
+            "target_probability": float(shown.probabilities[t][targets[t], 0]),
             "loss": float(loss),
         })
     history_updates, history = _sampled_history(run.losses)
