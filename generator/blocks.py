@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .errors import OptionError
+from .errors import Problems
 
 BLOCK_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*\{rnn\}(?P<rest>.*)$")
 FENCE_OPEN = re.compile(r"^\s{0,3}(?P<fence>`{3,}|~{3,})")
@@ -20,6 +20,7 @@ INLINE_REF = re.compile(r"(?<!`)(?<!`` )\{rnn\}`(?P<ref>[^`\n]+)`")
 class RnnBlock:
     """One `{rnn}` fenced block: its name, its options with their lines, and where it sits."""
 
+    path: str
     name: str
     line: int
     end_line: int
@@ -30,14 +31,17 @@ class RnnBlock:
         """The line an option was written on, or the block's opening line."""
         return self.option_lines.get(option, self.line)
 
+    def report(self, problems: Problems, option: str, message: str) -> None:
+        """Record a problem with one of the block's options at the line the option was written on."""
+        problems.error(self.path, self.line_of(option), f"{self.name}: {message}")
+
 
 @dataclass
 class Scan:
-    """What a page's Markdown declares: its blocks, its inline references, and what was malformed."""
+    """What a page's Markdown declares: its blocks and its inline references (line, reference)."""
 
     blocks: list[RnnBlock] = field(default_factory=list)
     references: list[tuple[int, str]] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _closes(text: str, fence: str) -> bool:
@@ -67,8 +71,8 @@ def _classify(lines: list[str], first_line: int) -> Iterator[tuple[int, str, str
             yield number, text, "rnn" if in_rnn else "code"
 
 
-def scan(lines: list[str], first_line: int = 1) -> Scan:
-    """Read every `{rnn}` block and inline reference out of Markdown lines."""
+def scan(lines: list[str], first_line: int, path: str, problems: Problems) -> Scan:
+    """Read every `{rnn}` block and inline reference out of a page's Markdown lines; report what is malformed."""
     result = Scan()
     block: RnnBlock | None = None
     for number, text, kind in _classify(lines, first_line):
@@ -76,40 +80,34 @@ def scan(lines: list[str], first_line: int = 1) -> Scan:
             result.references.extend((number, m.group("ref")) for m in INLINE_REF.finditer(text))
         elif kind == "rnn-open":
             name = text.split("{rnn}", 1)[1].strip()
-            block = RnnBlock(name=name, line=number, end_line=number)
+            block = RnnBlock(path=path, name=name, line=number, end_line=number)
             if not name:
-                result.errors.append((number, "an {rnn} block needs a name: ```{rnn} my-network"))
+                problems.error(path, number, "an {rnn} block needs a name: ```{rnn} my-network")
             elif not NAME.match(name):
-                result.errors.append((number, f"network name {name!r} may use only letters, digits, "
-                                              "'-' and '_'"))
+                problems.error(path, number, f"network name {name!r} may use only letters, digits, '-' and '_'")
         elif kind == "rnn" and block is not None:
-            _read_option(block, number, text, result)
+            _read_option(block, number, text, problems)
         elif kind == "rnn-close" and block is not None:
             block.end_line = number
             result.blocks.append(block)
             block = None
     if block is not None:
-        result.errors.append((block.line, f"the {{rnn}} block '{block.name}' is never closed; end it "
-                                          "with a line of ```"))
+        problems.error(path, block.line, f"the {{rnn}} block '{block.name}' is never closed; end it "
+                                         "with a line of ```")
     return result
 
 
-def _read_option(block: RnnBlock, number: int, text: str, result: Scan) -> None:
+def _read_option(block: RnnBlock, number: int, text: str, problems: Problems) -> None:
     if not text.strip():
         return
     match = OPTION_LINE.match(text.strip())
     if not match or match.group("value") is None:
-        result.errors.append((number, f"expected ':option: value' in the {{rnn}} block, not {text.strip()!r}"))
+        problems.error(block.path, number, f"expected ':option: value' in the {{rnn}} block, not {text.strip()!r}")
         return
     key = match.group("key")
     if key in block.options:
-        result.errors.append((number, f"option '{key}' is given twice (first on line "
-                                      f"{block.option_lines[key]})"))
+        problems.error(block.path, number, f"option '{key}' is given twice (first on line "
+                                           f"{block.option_lines[key]})")
         return
     block.options[key] = match.group("value")
     block.option_lines[key] = number
-
-
-def option_problem(block: RnnBlock, error: OptionError) -> tuple[int, str]:
-    """Place an option error on the line where the option was written."""
-    return block.line_of(error.option), f"{block.name}: {error.message}"

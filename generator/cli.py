@@ -11,6 +11,7 @@ import click
 from .errors import BuildError
 from .networks import Outcome
 from .project import block_names, find_root
+from .report import echo_success
 from .site import Layout, SiteBuilder
 
 NEW_PAGE = """+++
@@ -65,10 +66,7 @@ def build(root: Path, quiet: bool, verbose: bool) -> None:
     layout = Layout(find_root(root))
     verbosity = 0 if quiet else 2 if verbose else 1
     result = SiteBuilder(layout, _reporter(verbosity)).build()
-    if verbosity:
-        cached = result.figures - result.trained
-        click.echo(f"built {result.pages} pages, {result.figures} figures ({result.trained} trained, "
-                   f"{cached} cached) in {result.seconds:.2f} s -> {layout.display(layout.site)}")
+    echo_success(result, layout.display(layout.site), quiet=verbosity == 0)
 
 
 @main.command()
@@ -123,10 +121,11 @@ def publish(root: Path, remote: str, branch: str, message: str | None) -> None:
         click.echo(f"{path}: warning: uncommitted: {state}, not committed; it is published as it is on disk",
                    err=True)
     try:
-        SiteBuilder(layout, _reporter(1)).build()
+        result = SiteBuilder(layout, _reporter(1)).build()
     except BuildError as error:
         error.show()
         raise PublishError(f"the build failed; {remote}/{branch} is unchanged") from None
+    echo_success(result, layout.display(layout.site))
     done = publish_site(layout.site, layout.root, remote, branch, message, unsaved)
     what = f"as commit {done.commit[:7]}" if done.changed else f"(unchanged since {done.commit[:7]})"
     caveat = f", with {len(unsaved)} uncommitted file{'s' if len(unsaved) != 1 else ''}" if unsaved else ""

@@ -1,8 +1,7 @@
-"""Problems found in an author's input, and the exception that reports them all at once."""
+"""Problems in an author's input: one collector that every build stage reports into, and the error that ends a build."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import IO
 
@@ -11,37 +10,53 @@ import click
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One mistake at one place: printed as `path:line: message`."""
+    """One mistake (or, when `warning` names it, one warning) at one place."""
 
     path: str
     line: int
     message: str
+    warning: str = ""
 
     def __str__(self) -> str:
+        if self.warning:
+            return f"{self.path}:{self.line}: warning: {self.warning}: {self.message}"
         return f"{self.path}:{self.line}: {self.message}"
 
 
-class OptionError(ValueError):
-    """A single option's value is wrong; `option` names it (kebab-case, as the author wrote it)."""
+class Problems:
+    """Every error and warning a build finds, collected so that one run reports them all."""
 
-    def __init__(self, option: str, message: str) -> None:
-        super().__init__(message)
-        self.option = option
-        self.message = message
+    def __init__(self) -> None:
+        self._found: list[Problem] = []
+
+    def error(self, path: str, line: int, message: str) -> None:
+        """Record a mistake that stops the build."""
+        self._found.append(Problem(path, line, message))
+
+    def warn(self, path: str, line: int, name: str, message: str) -> None:
+        """Record something worth a look that does not stop the build; `name` says which kind."""
+        self._found.append(Problem(path, line, message, name))
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The errors, sorted by place, each once."""
+        return sorted({p for p in self._found if not p.warning})
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """The warnings, sorted by place, each once."""
+        return sorted({p for p in self._found if p.warning})
 
 
 class BuildError(click.ClickException):
-    """The build found problems; it prints one line per problem and exits 1."""
+    """The build found errors; it prints every problem on its own line, then a count, and exits 1."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(set(problems))
-        super().__init__("\n".join(str(p) for p in self.problems))
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems.errors))
 
     def show(self, file: IO[str] | None = None) -> None:
-        """Print every problem on its own line, then a count."""
-        out = file or sys.stderr
-        for problem in self.problems:
-            click.echo(str(problem), file=out)
-        count = len(self.problems)
-        click.echo(f"build failed: {count} problem{'s' if count != 1 else ''}; build/site left as it was",
-                   file=out)
+        """Print the warnings and errors, then the failure line."""
+        from .report import echo_failure  # report.py formats every command's closing words
+
+        echo_failure(self.problems, file=file)

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .cache import TraceCache
-from .errors import OptionError
 from .spec import Network
 from .tracefile import Trace, trace_json
 
@@ -20,19 +19,19 @@ class Outcome:
     name: str
     trace: Trace | None
     text: str  # the trace as written to traces/NAME.json ("" without a trace)
-    error: OptionError | None
+    error: str | None  # why training failed: it diverged, which the learning rate answers for
     seconds: float
     cached: bool
 
 
 def _train(network: Network) -> Outcome:
-    from .model.trace import record_trace  # numpy and the model load only when something needs training
+    from .model.trace import TrainingDiverged, record_trace  # numpy and the model load only when needed
 
     started = time.perf_counter()
     try:
         recorded = record_trace(network)
-    except OptionError as exc:
-        return Outcome(network.spec.name, None, "", exc, time.perf_counter() - started, False)
+    except TrainingDiverged as exc:
+        return Outcome(network.spec.name, None, "", str(exc), time.perf_counter() - started, False)
     return Outcome(network.spec.name, recorded, trace_json(recorded), None, time.perf_counter() - started, False)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Problem
+from .errors import Problems
 
 FRONT_MATTER_FENCE = "+++"
 FRONT_MATTER_KEYS = {"title": str, "description": str, "order": int}
@@ -27,7 +27,6 @@ class SourcePage:
     title: str
     description: str = ""
     order: int = 100
-    problems: list[Problem] = field(default_factory=list)
 
     @property
     def output_path(self) -> str:
@@ -35,37 +34,30 @@ class SourcePage:
         return "index.html" if self.slug == "index" else f"{self.slug}/index.html"
 
     @property
-    def depth(self) -> int:
-        """How many folders below the site root the page sits."""
-        return self.output_path.count("/")
-
-    @property
     def body(self) -> list[str]:
         """The Markdown lines after the front matter."""
         return self.lines[self.body_first_line - 1:]
 
 
-def decode_utf8(raw: bytes, display_path: str) -> tuple[str | None, Problem | None]:
-    """Decode bytes as UTF-8, or say on which line the first bad byte sits."""
+def decode_utf8(raw: bytes, display_path: str, problems: Problems) -> str | None:
+    """Decode bytes as UTF-8, or report on which line the first bad byte sits."""
     try:
-        return raw.decode("utf-8").removeprefix("\ufeff"), None
+        return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
-        return None, Problem(display_path, line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the "
-                                                 "file as UTF-8")
+        problems.error(display_path, line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
+        return None
 
 
-def read_page(source: Path, display_path: str) -> SourcePage:
-    """Read a page; problems with its encoding or front matter are kept on the page."""
+def read_page(source: Path, display_path: str, problems: Problems) -> SourcePage:
+    """Read a page; report problems with its encoding or front matter."""
     slug = source.stem
-    text, problem = decode_utf8(source.read_bytes(), display_path)
+    text = decode_utf8(source.read_bytes(), display_path, problems)
     page = SourcePage(source, display_path, slug, [], 1, slug.replace("-", " ").capitalize())
     if text is None:
-        assert problem is not None
-        page.problems.append(problem)
         return page
     page.lines = text.splitlines()
-    if "title" not in _read_front_matter(page):
+    if "title" not in _read_front_matter(page, problems):
         for line in page.body:
             heading = HEADING.match(line)
             if heading:
@@ -74,7 +66,7 @@ def read_page(source: Path, display_path: str) -> SourcePage:
     return page
 
 
-def _read_front_matter(page: SourcePage) -> set[str]:
+def _read_front_matter(page: SourcePage, problems: Problems) -> set[str]:
     """Apply the front matter to the page; return the keys it set."""
     given: set[str] = set()
     if not page.lines or page.lines[0].strip() != FRONT_MATTER_FENCE:
@@ -82,8 +74,7 @@ def _read_front_matter(page: SourcePage) -> set[str]:
     try:
         end = next(i for i, line in enumerate(page.lines[1:], 1) if line.strip() == FRONT_MATTER_FENCE)
     except StopIteration:
-        page.problems.append(Problem(page.display_path, 1, "front matter opened with +++ is never closed; "
-                                                           "add a +++ line after it"))
+        problems.error(page.display_path, 1, "front matter opened with +++ is never closed; add a +++ line after it")
         return given
     page.body_first_line = end + 2
     try:
@@ -92,17 +83,16 @@ def _read_front_matter(page: SourcePage) -> set[str]:
         found = TOML_LINE.search(str(exc))
         line = int(found.group(1)) + 1 if found else 1
         message = str(exc).split(" (at ")[0]
-        page.problems.append(Problem(page.display_path, line, f"front matter is not valid TOML: {message}"))
+        problems.error(page.display_path, line, f"front matter is not valid TOML: {message}")
         return given
     for key, value in data.items():
         line = next((i + 1 for i in range(1, end) if page.lines[i].lstrip().startswith(key)), 1)
         expected = FRONT_MATTER_KEYS.get(key)
         if expected is None:
-            page.problems.append(Problem(page.display_path, line, f"unknown front matter key '{key}'; "
-                                                                  f"use {', '.join(FRONT_MATTER_KEYS)}"))
+            problems.error(page.display_path, line, f"unknown front matter key '{key}'; "
+                                                    f"use {', '.join(FRONT_MATTER_KEYS)}")
         elif not isinstance(value, expected) or isinstance(value, bool):
-            page.problems.append(Problem(page.display_path, line,
-                                         f"front matter '{key}' must be a {expected.__name__}"))
+            problems.error(page.display_path, line, f"front matter '{key}' must be a {expected.__name__}")
         else:
             setattr(page, key, value)
             given.add(key)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .blocks import scan
+from .errors import Problems
 from .pages import read_page
 
 
@@ -26,9 +27,10 @@ def find_root(start: Path) -> Path:
 def block_names(content: Path) -> dict[str, str]:
     """Every `{rnn}` block name in the site's pages, with where it is (`content/page.md:12`)."""
     names: dict[str, str] = {}
+    ignored = Problems()  # a page's mistakes are the build's to report, not `new`'s
     for source in sorted(content.rglob("*.md")):
         display = source.relative_to(content.parent).as_posix()
-        page = read_page(source, display)
-        for block in scan(page.body, page.body_first_line).blocks:
+        page = read_page(source, display, ignored)
+        for block in scan(page.body, page.body_first_line, display, ignored).blocks:
             names.setdefault(block.name, f"{display}:{block.line}")
     return names

@@ -10,23 +10,22 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
-from . import blocks as blocks_module
-from .blocks import RnnBlock, Scan, option_problem
+from .blocks import NAME, RnnBlock, Scan, scan
 from .cache import RENDERER_DIGEST, RenderCache, TraceCache, cache_key, digest, figure_key, theme_digest
 from .config import SiteConfig, load_config, theme_folder
-from .errors import BuildError, Problem
+from .errors import BuildError, Problems
 from .networks import Outcome, obtain_traces
 from .pages import SourcePage, read_page
 from .spec import Network, build_network
 from .tracefile import Trace
-from .values import InlineReferenceError, resolve
+from .values import InlineReferenceError, network_name, resolve
 
 if TYPE_CHECKING:
     from .render.markdown_ext import SiteMarkdown
@@ -68,11 +67,11 @@ class Layout:
 class BuildResult:
     """What a build did, for the summary line."""
 
-    pages: int = 0
-    figures: int = 0
-    trained: int = 0
-    seconds: float = 0.0
-    outcomes: list[Outcome] = field(default_factory=list)
+    pages: int
+    figures: int
+    trained: int
+    seconds: float
+    problems: Problems  # its warnings: a build that finished found no errors
 
 
 @dataclass
@@ -95,47 +94,6 @@ def _environment(theme: Path) -> jinja2.Environment:
     )
 
 
-def _collect_networks(layout: Layout, config: SiteConfig, pages: list[SourcePage],
-                      scans: dict[str, Scan], problems: list[Problem]) -> list[_Figure]:
-    figures: list[_Figure] = []
-    seen: dict[str, str] = {}
-    for page in pages:
-        for block in scans[page.slug].blocks:
-            if not block.name or not blocks_module.NAME.match(block.name):
-                continue
-            where = f"{page.display_path}:{block.line}"
-            if block.name in seen:
-                problems.append(Problem(page.display_path, block.line,
-                                        f"network name '{block.name}' is already used at {seen[block.name]}; "
-                                        "names must be unique across the site"))
-                continue
-            seen[block.name] = where
-            network, errors = build_network(block.name, block.options, config.rnn, page.source.parent)
-            for error in errors:
-                line, message = option_problem(block, error)
-                problems.append(Problem(page.display_path, line, message))
-            if network is not None:
-                figures.append(_Figure(page, block, network))
-    return figures
-
-
-def _check_links(page: SourcePage, links: list[tuple[str, str]], outputs: set[str],
-                 problems: list[Problem]) -> None:
-    here = posixpath.dirname(page.output_path)
-    for original, path in links:
-        line = next((i for i, text in enumerate(page.lines, 1) if original in text), page.body_first_line)
-        if path.startswith("/"):
-            problems.append(Problem(page.display_path, line, f"link '{original}' starts with '/'; use a "
-                                                             "relative link so the site works under any path"))
-            continue
-        target = posixpath.normpath(posixpath.join(here, path)) if path else page.output_path
-        if path.endswith("/") or target == ".":
-            target = posixpath.join(target, "index.html").removeprefix("./")
-        if target not in outputs and posixpath.join(target, "index.html") not in outputs:
-            problems.append(Problem(page.display_path, line, f"link '{original}' points to nothing in the "
-                                                             "site; check the file name"))
-
-
 class SiteBuilder:
     """One build of one project, from content/ to build/site."""
 
@@ -146,80 +104,79 @@ class SiteBuilder:
     def build(self) -> BuildResult:
         """Run the whole pipeline; raise BuildError listing every problem, leaving build/site as it was."""
         started = time.perf_counter()
-        layout = self.layout
-        problems: list[Problem] = []
-        config, config_problems = load_config(layout.content / "site.toml",
-                                              layout.display(layout.content / "site.toml"))
-        problems.extend(config_problems)
-        theme = theme_folder(layout.root, config)
-        if not (theme / "templates").is_dir():
-            problems.append(Problem(layout.display(layout.content / "site.toml"), 1,
-                                    f"theme '{config.theme}' not found: no folder {layout.display(theme)}"))
+        layout, problems = self.layout, Problems()
+        # Read the configuration: content/site.toml, and the theme it names.
+        config = load_config(layout.content / "site.toml", layout.display(layout.content / "site.toml"), problems)
+        theme = self._find_theme(config, problems)
+        # Read the pages: encoding, front matter and title of every content/*.md.
         pages = self._read_pages(problems)
-        scans = {page.slug: blocks_module.scan(page.body, page.body_first_line) for page in pages}
+        # Scan each page for {rnn} blocks and inline references, with their line numbers.
+        scans = {page.slug: scan(page.body, page.body_first_line, page.display_path, problems) for page in pages}
+        # Validate each block's options into a network; names are unique across the site.
+        figures = _validate_networks(config, pages, scans, problems)
+        # Obtain every trace: from the cache, or trained in parallel processes.
+        outcomes = obtain_traces([figure.network for figure in figures], TraceCache(layout.cache), self.report)
+        traces = _collect_traces(figures, outcomes, problems)
+        # Resolve the inline values against the traces.
+        _resolve_references(pages, scans, traces, problems)
+        if theme is None:
+            raise BuildError(problems)  # without a theme there is nothing to render with
+        # Render the pages with the theme; figures and bodies come from the render cache when unchanged.
+        try:
+            files, links = self._render(config, theme, pages, scans, figures, traces, problems)
+        except jinja2.TemplateSyntaxError as exc:
+            where = self.layout.display(Path(exc.filename)) if exc.filename else exc.name or "template"
+            problems.error(where, exc.lineno, exc.message or "template syntax error")
+            raise BuildError(problems) from None
+        files.update({f"traces/{o.name}.json": o.text.encode("utf-8") for o in outcomes if o.trace is not None})
+        # Check that every internal link points at a file of the site.
         for page in pages:
-            problems.extend(Problem(page.display_path, line, message) for line, message
-                            in scans[page.slug].errors)
-        figures = _collect_networks(layout, config, pages, scans, problems)
-        outcomes = obtain_traces([f.network for f in figures], TraceCache(layout.cache), self.report)
-        traces: dict[str, Trace] = {}
-        trace_files: dict[str, bytes] = {}
-        for figure, outcome in zip(figures, outcomes, strict=True):
-            if outcome.trace is not None:
-                traces[outcome.name] = outcome.trace
-                trace_files[f"traces/{outcome.name}.json"] = outcome.text.encode("utf-8")
-            elif outcome.error is not None:
-                line, message = option_problem(figure.block, outcome.error)
-                problems.append(Problem(figure.page.display_path, line, message))
-        broken = {b.name for s in scans.values() for b in s.blocks} - set(traces)
-        for page in pages:
-            for line, reference in scans[page.slug].references:
-                if reference.split(".")[0].split("|")[0] in broken:
-                    continue
-                try:
-                    resolve(traces, reference)
-                except InlineReferenceError as exc:
-                    problems.append(Problem(page.display_path, line, str(exc)))
-        if not (theme / "templates").is_dir():
-            raise BuildError(problems)
-        files = self._render(config, theme, pages, scans, figures, traces, problems)
-        files.update(trace_files)
-        if problems:
+            _check_links(page, links[page.slug], set(files), problems)
+        # Write the site aside and swap it in whole, only when nothing is wrong.
+        if problems.errors:
             raise BuildError(problems)
         _write_atomically(layout.site, files)
-        trained = sum(1 for o in outcomes if not o.cached)
-        return BuildResult(len(pages), len(figures), trained, time.perf_counter() - started, outcomes)
+        trained = sum(1 for outcome in outcomes if not outcome.cached)
+        return BuildResult(len(pages), len(figures), trained, time.perf_counter() - started, problems)
 
-    def _read_pages(self, problems: list[Problem]) -> list[SourcePage]:
+    def _find_theme(self, config: SiteConfig, problems: Problems) -> Path | None:
+        """The configured theme's folder, or None after reporting that it is missing."""
+        theme = theme_folder(self.layout.root, config)
+        if (theme / "templates").is_dir():
+            return theme
+        problems.error(self.layout.display(self.layout.content / "site.toml"), 1,
+                       f"theme '{config.theme}' not found: no folder {self.layout.display(theme)}")
+        return None
+
+    def _read_pages(self, problems: Problems) -> list[SourcePage]:
         pages = []
         for source in sorted(self.layout.content.glob("*.md")):
-            page = read_page(source, self.layout.display(source))
+            page = read_page(source, self.layout.display(source), problems)
             if page.slug in RESERVED_SLUGS:
-                problems.append(Problem(page.display_path, 1, f"'{page.slug}' is reserved for the site's own "
-                                                              "files; rename the page"))
-            problems.extend(page.problems)
+                problems.error(page.display_path, 1, f"'{page.slug}' is reserved for the site's own files; "
+                                                     "rename the page")
             pages.append(page)
         if not pages:
-            problems.append(Problem(self.layout.display(self.layout.content), 1,
-                                    "no Markdown pages found; add content/index.md"))
+            problems.error(self.layout.display(self.layout.content), 1, "no Markdown pages found; add content/index.md")
         elif not any(page.slug == "index" for page in pages):
-            problems.append(Problem(self.layout.display(self.layout.content), 1,
-                                    "no content/index.md: the site needs a home page"))
+            problems.error(self.layout.display(self.layout.content), 1,
+                           "no content/index.md: the site needs a home page")
         return sorted(pages, key=lambda p: (p.slug != "index", p.order, p.slug))
 
     def _render(self, config: SiteConfig, theme: Path, pages: list[SourcePage], scans: dict[str, Scan],
                 figures: list[_Figure], traces: dict[str, Trace],
-                problems: list[Problem]) -> dict[str, bytes]:
+                problems: Problems) -> tuple[dict[str, bytes], dict[str, list[tuple[str, str]]]]:
+        """Every file of the site but the traces, and each page's internal links (by slug)."""
         env = _environment(theme)
         files = _static_files(theme, self.layout.content, _highlight_css(RenderCache(self.layout.cache, "assets")))
         page_urls = {page.slug: page.output_path for page in pages}
-        outputs = set(files) | set(page_urls.values()) | {"404.html"} | {f"traces/{name}.json" for name in traces}
         theme_key = theme_digest(theme)
         figure_keys = {f.block.name: figure_key(cache_key(f.network), f.block.options.get("caption", ""), theme_key)
                        for f in figures if f.block.name in traces}
         figure_cache, body_cache = RenderCache(self.layout.cache, "figures"), RenderCache(self.layout.cache, "pages")
         site_key = digest([RENDERER_DIGEST, json.dumps(page_urls, sort_keys=True), *sorted(figure_keys.values())])
         converter: SiteMarkdown | None = None
+        links: dict[str, list[tuple[str, str]]] = {}
 
         def figure_html(block: RnnBlock) -> str:
             def make() -> str:
@@ -241,13 +198,12 @@ class SiteBuilder:
                     render_figure=figure_html,
                     traces=traces, page_urls=page_urls, output_path=page.output_path)
                 converter = converter or SiteMarkdown(set(traces))
-                body, links = converter.render(source, context), context.links
-                if not problems:
-                    body_cache.store(key, json.dumps({"html": body, "links": links}))
+                body, links[page.slug] = converter.render(source, context), context.links
+                if not problems.errors:
+                    body_cache.store(key, json.dumps({"html": body, "links": links[page.slug]}))
             else:
                 stored = json.loads(cached)
-                body, links = stored["html"], [tuple(link) for link in stored["links"]]
-            _check_links(page, links, outputs, problems)
+                body, links[page.slug] = stored["html"], [tuple(link) for link in stored["links"]]
             files[page.output_path] = _render_page(env, "page.html", config, pages, page.output_path,
                                                    page, body)
         files["404.html"] = _render_page(env, "404.html", config, pages, "404.html", None, "")
@@ -255,7 +211,70 @@ class SiteBuilder:
             files["sitemap.xml"] = env.get_template("sitemap.xml").render(
                 urls=[config.base_url + p.output_path.removesuffix("index.html") for p in pages]
             ).encode("utf-8")
-        return files
+        return files, links
+
+
+def _validate_networks(config: SiteConfig, pages: list[SourcePage], scans: dict[str, Scan],
+                       problems: Problems) -> list[_Figure]:
+    """A network for every well-formed block whose options are valid; every other block's problems reported."""
+    figures: list[_Figure] = []
+    seen: dict[str, str] = {}
+    for page in pages:
+        for block in scans[page.slug].blocks:
+            if not block.name or not NAME.match(block.name):
+                continue
+            if block.name in seen:
+                problems.error(page.display_path, block.line, f"network name '{block.name}' is already used at "
+                                                              f"{seen[block.name]}; names must be unique across "
+                                                              "the site")
+                continue
+            seen[block.name] = f"{page.display_path}:{block.line}"
+            network = build_network(block.name, block.options, config.rnn, page.source.parent,
+                                    functools.partial(block.report, problems))
+            if network is not None:
+                figures.append(_Figure(page, block, network))
+    return figures
+
+
+def _collect_traces(figures: list[_Figure], outcomes: list[Outcome], problems: Problems) -> dict[str, Trace]:
+    """The traces by network name; a network whose training failed is reported at its learning rate."""
+    traces: dict[str, Trace] = {}
+    for figure, outcome in zip(figures, outcomes, strict=True):
+        if outcome.trace is not None:
+            traces[outcome.name] = outcome.trace
+        elif outcome.error is not None:
+            figure.block.report(problems, "learning-rate", outcome.error)
+    return traces
+
+
+def _resolve_references(pages: list[SourcePage], scans: dict[str, Scan], traces: dict[str, Trace],
+                        problems: Problems) -> None:
+    """Report every inline reference that names nothing; those to a block that failed were reported with it."""
+    failed = {block.name for found in scans.values() for block in found.blocks} - set(traces)
+    for page in pages:
+        for line, reference in scans[page.slug].references:
+            if network_name(reference) in failed:
+                continue
+            try:
+                resolve(traces, reference)
+            except InlineReferenceError as exc:
+                problems.error(page.display_path, line, str(exc))
+
+
+def _check_links(page: SourcePage, links: list[tuple[str, str]], outputs: set[str], problems: Problems) -> None:
+    here = posixpath.dirname(page.output_path)
+    for original, path in links:
+        line = next((i for i, text in enumerate(page.lines, 1) if original in text), page.body_first_line)
+        if path.startswith("/"):
+            problems.error(page.display_path, line, f"link '{original}' starts with '/'; use a relative link so "
+                                                    "the site works under any path")
+            continue
+        target = posixpath.normpath(posixpath.join(here, path)) if path else page.output_path
+        if path.endswith("/") or target == ".":
+            target = posixpath.join(target, "index.html").removeprefix("./")
+        if target not in outputs and posixpath.join(target, "index.html") not in outputs:
+            problems.error(page.display_path, line, f"link '{original}' points to nothing in the site; check the "
+                                                    "file name")
 
 
 def _render_page(env: jinja2.Environment, template: str, config: SiteConfig, pages: list[SourcePage],

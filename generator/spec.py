@@ -9,12 +9,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import OptionError
-
 MAX_SHOWN_STEPS = 12
 VOCAB_RANGE = (2, 12)
 TEXT_SOURCES = ("pattern", "text", "text-file")
 FIGURE_OPTIONS = ("caption",)
+# Reports a problem with one option: (the option as the author wrote it, the message).
+OptionReport = Callable[[str, str], None]
 WINDOW_OPTIONS = ("inputs", "targets")
 
 
@@ -120,114 +120,120 @@ def suggest(name: str, known: tuple[str, ...]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def unknown_option(name: str, known: tuple[str, ...]) -> OptionError:
-    """The error for an option nobody defined."""
+def unknown_option(name: str, known: tuple[str, ...]) -> str:
+    """The message for an option nobody defined."""
     listing = "" if suggest(name, known) else f"; known options: {', '.join(known)}"
-    return OptionError(name, f"unknown option '{name}'{suggest(name, known)}{listing}")
+    return f"unknown option '{name}'{suggest(name, known)}{listing}"
 
 
-def check_defaults(defaults: Mapping[str, object]) -> list[OptionError]:
-    """Problems with site-wide `[rnn]` defaults from site.toml."""
-    errors: list[OptionError] = []
+def check_defaults(defaults: Mapping[str, object], report: OptionReport) -> dict[str, object]:
+    """Report every bad site-wide `[rnn]` default from site.toml; return the good ones."""
+    good: dict[str, object] = {}
     for key, value in defaults.items():
         if key not in DEFAULTABLE:
             hint = suggest(key, DEFAULTABLE) or f"; [rnn] takes only {', '.join(DEFAULTABLE)}"
-            errors.append(OptionError(key, f"[rnn] cannot set '{key}'{hint}"))
+            report(key, f"[rnn] cannot set '{key}'{hint}")
             continue
         try:
             CONVERTERS[key](value)
         except ValueError as exc:
-            errors.append(OptionError(key, f"[rnn] {key} {exc}"))
-    return errors
+            report(key, f"[rnn] {key} {exc}")
+            continue
+        good[key] = value
+    return good
 
 
 def build_network(name: str, options: Mapping[str, object], defaults: Mapping[str, object],
-                  base_dir: Path) -> tuple[Network | None, list[OptionError]]:
-    """Validate a block's options over the site defaults; return the network or every error."""
-    errors: list[OptionError] = []
+                  base_dir: Path, report: OptionReport) -> Network | None:
+    """Validate a block's options over the site defaults; the network, or None after reporting every problem."""
+    failed: list[str] = []
+
+    def complain(option: str, message: str) -> None:
+        failed.append(option)
+        report(option, message)
+
     values: dict[str, object] = {}
     for key, raw in {**defaults, **options}.items():
         if key in FIGURE_OPTIONS:
             continue
         if key not in CONVERTERS:
-            errors.append(unknown_option(key, OPTION_NAMES))
+            complain(key, unknown_option(key, OPTION_NAMES))
             continue
         try:
             values[key] = CONVERTERS[key](raw)
         except ValueError as exc:
-            errors.append(OptionError(key, f"{key} {exc}"))
-    text = _training_text(values, base_dir, errors)
-    _check_window(values, text, errors)
-    if errors:
-        return None, errors
-    assert text is not None
+            complain(key, f"{key} {exc}")
+    text = _training_text(values, base_dir, complain)
+    _check_window(values, text, complain)
+    if failed or text is None:
+        return None
     fields: dict[str, Any] = {key.replace("-", "_"): value for key, value in values.items()}
-    return Network(NetworkSpec(name=name, **fields), text), []
+    return Network(NetworkSpec(name=name, **fields), text)
 
 
-def _training_text(values: dict[str, object], base_dir: Path, errors: list[OptionError]) -> str | None:
+def _training_text(values: dict[str, object], base_dir: Path, report: OptionReport) -> str | None:
     sources = [key for key in TEXT_SOURCES if key in values]
     if len(sources) != 1:
         what = "none" if not sources else " and ".join(sources)
-        errors.append(OptionError(sources[-1] if sources else "pattern",
-                                  f"give exactly one text source (pattern with length, text, or "
-                                  f"text-file); found {what}"))
+        report(sources[-1] if sources else "pattern",
+               f"give exactly one text source (pattern with length, text, or "
+               f"text-file); found {what}")
         return None
     source = sources[0]
     if source != "pattern" and "length" in values:
-        errors.append(OptionError("length", "length goes with pattern only"))
+        report("length", "length goes with pattern only")
     if source == "pattern":
         if "length" not in values:
-            errors.append(OptionError("pattern", "pattern needs a length, e.g. ':length: 720'"))
+            report("pattern", "pattern needs a length, e.g. ':length: 720'")
             return None
         pattern, length = str(values["pattern"]), int(str(values["length"]))
         text = (pattern * (length // len(pattern) + 1))[:length]
     elif source == "text":
         text = str(values["text"])
     else:
-        read = _read_text_file(base_dir, str(values["text-file"]), errors)
+        read = _read_text_file(base_dir, str(values["text-file"]), report)
         if read is None:
             return None
         text = read
     seq_length = int(str(values.get("seq-length", NetworkSpec.seq_length)))
     if len(text) < seq_length + 2:
-        errors.append(OptionError(source, f"the training text has {len(text)} characters; it needs at "
-                                          f"least seq-length + 2 = {seq_length + 2}"))
+        report(source, f"the training text has {len(text)} characters; it needs at "
+                       f"least seq-length + 2 = {seq_length + 2}")
     vocab_size = len(set(text))
     if not VOCAB_RANGE[0] <= vocab_size <= VOCAB_RANGE[1]:
-        errors.append(OptionError(source, f"the training text has {vocab_size} distinct characters; "
-                                          f"a figure shows {VOCAB_RANGE[0]} to {VOCAB_RANGE[1]}"))
+        report(source, f"the training text has {vocab_size} distinct characters; "
+                       f"a figure shows {VOCAB_RANGE[0]} to {VOCAB_RANGE[1]}")
     return text
 
 
-def _read_text_file(base_dir: Path, relative: str, errors: list[OptionError]) -> str | None:
+def _read_text_file(base_dir: Path, relative: str, report: OptionReport) -> str | None:
     path = base_dir / relative
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        errors.append(OptionError("text-file", f"text-file '{relative}' not found (looked for {path})"))
+        report("text-file", f"text-file '{relative}' not found (looked for {path})")
     except UnicodeDecodeError:
-        errors.append(OptionError("text-file", f"text-file '{relative}' is not UTF-8 text"))
+        report("text-file", f"text-file '{relative}' is not UTF-8 text")
     except OSError as exc:
-        errors.append(OptionError("text-file", f"text-file '{relative}' cannot be read: {exc.strerror}"))
+        report("text-file", f"text-file '{relative}' cannot be read: {exc.strerror}")
     return None
 
 
-def _check_window(values: dict[str, object], text: str | None, errors: list[OptionError]) -> None:
+def _check_window(values: dict[str, object], text: str | None, report: OptionReport) -> None:
     given = [key for key in WINDOW_OPTIONS if key in values]
     if not given:
         return
     if len(given) == 1:
         missing = "targets" if given[0] == "inputs" else "inputs"
-        errors.append(OptionError(given[0], f"{given[0]} needs {missing} too"))
+        report(given[0], f"{given[0]} needs {missing} too")
         return
     inputs, targets = str(values["inputs"]), str(values["targets"])
     if len(inputs) != len(targets):
-        errors.append(OptionError("targets", f"targets has {len(targets)} characters but inputs has "
-                                             f"{len(inputs)}; give one target per input"))
+        report("targets", f"targets has {len(targets)} characters but inputs has "
+                          f"{len(inputs)}; give one target per input")
     if len(inputs) > MAX_SHOWN_STEPS:
-        errors.append(OptionError("inputs", f"inputs has {len(inputs)} characters; a figure shows at "
-                                            f"most {MAX_SHOWN_STEPS} steps"))
+        report("inputs", f"inputs has {len(inputs)} characters; a figure shows at "
+                         f"most {MAX_SHOWN_STEPS} steps")
     if text is None:
         return
     vocab = set(text)
@@ -235,5 +241,5 @@ def _check_window(values: dict[str, object], text: str | None, errors: list[Opti
         outside = sorted(set(window) - vocab)
         if outside:
             shown = ", ".join(repr(c) for c in outside)
-            errors.append(OptionError(key, f"{key} uses {shown}, which the training text never contains "
-                                           f"(vocabulary: {''.join(sorted(vocab))!r})"))
+            report(key, f"{key} uses {shown}, which the training text never contains "
+                        f"(vocabulary: {''.join(sorted(vocab))!r})")

@@ -88,3 +88,9 @@ def _step(value: Any, where: str, key: str | None, index: str | None) -> Any:
     if not -len(value) <= position < len(value):
         raise InlineReferenceError(f"{where}[{position}] is out of range: {where} has {len(value)} items")
     return value[position]
+
+
+def network_name(reference: str) -> str | None:
+    """The network an inline reference names, or None when it cannot be read."""
+    match = REFERENCE.match(reference.strip())
+    return match.group("name") if match else None

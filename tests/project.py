@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from generator.cli import main
+from generator.spec import Network, build_network
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -58,3 +59,12 @@ def tree_digest(folder: Path) -> dict[str, str]:
     """Every file under a folder with the hash of its bytes."""
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def valid_network(name: str, options: dict[str, object], base: Path = REPO,
+                  defaults: dict[str, object] | None = None) -> Network:
+    """build_network for options that must be valid: the test fails with every problem otherwise."""
+    found: list[tuple[str, str]] = []
+    network = build_network(name, options, defaults or {}, base, lambda *problem: found.append(problem))
+    assert network is not None and not found, found
+    return network

@@ -9,9 +9,8 @@ from pathlib import Path
 
 from generator.cache import TraceCache, cache_key
 from generator.site import Layout, SiteBuilder
-from generator.spec import build_network
 
-from .project import make_project, run_build, tree_digest
+from .project import make_project, run_build, tree_digest, valid_network
 
 
 def test_build_writes_pages_traces_and_404(tmp_path: Path) -> None:
@@ -80,8 +79,7 @@ def test_renders_come_from_the_cache_and_match_a_fresh_render(tmp_path: Path) ->
 
 
 def test_cache_rejects_a_mismatched_entry(tmp_path: Path) -> None:
-    network, _ = build_network("tiny", {"pattern": "10", "length": "40"}, {}, tmp_path)
-    assert network is not None
+    network = valid_network("tiny", {"pattern": "10", "length": "40"}, tmp_path)
     cache = TraceCache(tmp_path / "cache")
     cache.store(network, '{"schema":1,"name":"tiny"}')
     assert cache.load(network) == ({"schema": 1, "name": "tiny"}, '{"schema":1,"name":"tiny"}')

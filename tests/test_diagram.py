@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from generator.model.trace import record_trace
 from generator.render.diagram import CHAR, render_diagram, tone
-from generator.spec import build_network
 from generator.values import format_number
 
-REPO = Path(__file__).resolve().parent.parent
+from .project import valid_network
+
 Box = tuple[float, float, float, float, str]
 
 
 def _trace(hidden: int, vocab: str, steps: int) -> dict[str, Any]:
     text = (vocab * (steps + 3))[: max(len(vocab), steps + 2) + len(vocab)]
     options = {"text": text, "hidden-size": str(hidden), "seq-length": str(steps), "updates": "0"}
-    network, errors = build_network("net", options, {}, REPO)
-    assert network is not None, errors
-    return record_trace(network)
+    return record_trace(valid_network("net", options))
 
 
 def _boxes(svg: ET.Element) -> tuple[list[Box], list[Box]]:

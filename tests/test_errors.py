@@ -38,6 +38,9 @@ CASES = {
     "unknown inline reference": (
         {"index.md": _break(TINY_PAGE, "tiny.steps[0].hidden_states", "tiny.steps[0].hiden_states")},
         "content/index.md:8: tiny.steps[0] has no 'hiden_states'; did you mean 'hidden_states'?"),
+    "training that diverges": (
+        {"index.md": _break(TINY_PAGE, ":updates: 20", ":updates: 20\n:learning-rate: 1e300")},
+        f"content/index.md:{BLOCK_LINE + 4}: tiny: training of 'tiny' diverged"),
     "unknown network in inline reference": (
         {"index.md": _break(TINY_PAGE, "tiny.steps[0].hidden_states", "tiyn.steps[0].hidden_states")},
         "content/index.md:8: inline reference names no network 'tiyn'; did you mean 'tiny'?"),
@@ -117,3 +120,10 @@ def test_an_absolute_link_is_refused(built: Path) -> None:
 def test_a_missing_theme_is_named(built: Path) -> None:
     (built / "content" / "site.toml").write_text('theme = "fancy"\n', encoding="utf-8")
     _assert_fails_cleanly(built, "content/site.toml:1: theme 'fancy' not found")
+
+
+def test_a_template_syntax_error_names_the_template_and_line(built: Path) -> None:
+    template = built / "themes" / "default" / "templates" / "404.html"
+    lines = template.read_text(encoding="utf-8").splitlines()
+    template.write_text("\n".join([lines[0], "{% if %}", *lines[1:]]) + "\n", encoding="utf-8")
+    _assert_fails_cleanly(built, "themes/default/templates/404.html:2: Expected an expression")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from generator.model import fast_training, rnn
 from generator.model.trace import record_trace
-from generator.spec import build_network
+
+from .project import valid_network
 
 TOLERANCE = 1e-9
 
@@ -73,9 +72,7 @@ def test_a_diverging_network_falls_back_to_numpy() -> None:
 
 
 def test_useful_network_still_shows_the_article_numbers() -> None:
-    network, errors = build_network("useful", {"pattern": "011", "length": 295, "updates": 4700}, {}, Path("."))
-    assert network is not None and not errors
-    recorded = record_trace(network)
+    recorded = record_trace(valid_network("useful", {"pattern": "011", "length": 295, "updates": 4700}))
     first_one = recorded["inputs"].index(recorded["vocab"].index("1"))
     hidden = recorded["steps"][first_one]["hidden_states"]
     np.testing.assert_allclose(hidden, [0.72, 0.58, 0.96], atol=0.005)

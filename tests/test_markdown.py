@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from generator.blocks import scan
+from generator.errors import Problems
 from generator.render.markdown_ext import PageContext, SiteMarkdown
 from generator.values import InlineReferenceError, format_number, resolve
 
@@ -19,7 +20,7 @@ TRACE: dict[str, Any] = {
 
 
 def render(source: str, traces: dict[str, Any] | None = None, page_urls: dict[str, str] | None = None) -> str:
-    found = scan(source.splitlines())
+    found = scan(source.splitlines(), 1, "page.md", Problems())
     context = PageContext(first_line=1, blocks=found.blocks, render_figure=lambda b: f"<figure data-rnn=\"{b.name}\">"
                           "</figure>", traces=traces or {"net": TRACE}, page_urls=page_urls or {"index": "index.html"},
                           output_path="guide/index.html")
@@ -34,7 +35,7 @@ def test_block_becomes_a_figure_between_paragraphs() -> None:
 def test_scan_reads_options_with_lines_and_skips_code_fences() -> None:
     source = ("````markdown\n```{rnn} example\n:pattern: 1\n```\n````\n\n"
               "```{rnn} real\n:pattern: 01\n\n:length: 9\n```\n")
-    found = scan(source.splitlines(), first_line=5)
+    found = scan(source.splitlines(), 5, "page.md", Problems())
     assert [b.name for b in found.blocks] == ["real"]
     block = found.blocks[0]
     assert block.options == {"pattern": "01", "length": "9"}
@@ -42,8 +43,9 @@ def test_scan_reads_options_with_lines_and_skips_code_fences() -> None:
 
 
 def test_scan_reports_bad_names_and_lines() -> None:
-    found = scan(["```{rnn} bad name!", "oops", "```", "```{rnn}", "```"])
-    assert [line for line, _ in found.errors] == [1, 2, 4]
+    problems = Problems()
+    scan(["```{rnn} bad name!", "oops", "```", "```{rnn}", "```"], 1, "page.md", problems)
+    assert [(p.path, p.line) for p in problems.errors] == [("page.md", 1), ("page.md", 2), ("page.md", 4)]
 
 
 def test_inline_values_render_from_the_trace() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,16 +11,13 @@ import pytest
 from generator.model import rnn
 from generator.model.trace import record_trace
 from generator.render.program import Mark, forward_source, record_program
-from generator.spec import build_network
 from generator.values import format_number
 
-REPO = Path(__file__).resolve().parent.parent
+from .project import valid_network
 
 
 def _trace(**options: str) -> dict[str, Any]:
-    network, errors = build_network("net", {"updates": "0", **options}, {}, REPO)
-    assert network is not None, errors
-    return record_trace(network)
+    return record_trace(valid_network("net", {"updates": "0", **options}))
 
 
 def _executed_lines(function: Any, trace: dict[str, Any]) -> list[int]:

@@ -18,8 +18,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from generator.commands.serve import SCRIPT_PATH, inject_script, site_file
+from generator.commands.serve import SCRIPT_PATH, Rebuilder, inject_script, site_file
 from generator.commands.watch import Watcher
+from generator.site import Layout
+
+from .project import TINY_PAGE, make_project
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -278,3 +281,26 @@ def test_watcher_reports_edits_but_not_editor_droppings(tmp_path: Path) -> None:
     assert watcher.wait() == [str(page), str(tmp_path / "content" / "new.md")]
     page.unlink()
     assert watcher.changes() == [str(page)]
+
+
+def test_a_fresh_process_build_hands_back_its_problems_as_data(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    shutil.copytree(REPO / "generator", root / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+    rebuilder = Rebuilder(Layout(root), lambda outcome: None)
+    rebuilder.notice([str(root / "generator" / "site.py")])
+    assert rebuilder.fresh_process
+
+    assert rebuilder.build().errors() == []
+    assert (root / "build" / "site" / "index.html").is_file()
+
+    page = root / "content" / "index.md"
+    page.write_text(TINY_PAGE.replace(":updates: 20", ":updatse: 20"), encoding="utf-8")
+    line = page.read_text(encoding="utf-8").splitlines().index(":updatse: 20") + 1
+    broken = rebuilder.build()
+    assert not broken.crash
+    assert broken.errors() == [f"content/index.md:{line}: tiny: unknown option 'updatse'; did you mean 'updates'?"]
+
+    (root / "generator" / "site.py").write_text("raise RuntimeError('a half-written edit')\n", encoding="utf-8")
+    crashed = rebuilder.build()
+    assert crashed.crash.startswith("the generator crashed:")
+    assert "RuntimeError: a half-written edit" in crashed.crash

@@ -8,20 +8,22 @@ import pytest
 
 from generator.spec import build_network, check_defaults
 
+from .project import valid_network
 
-def errors_of(options: dict[str, object], defaults: dict[str, object] | None = None,
-              base: Path = Path(".")) -> list[tuple[str, str]]:
-    network, errors = build_network("net", options, defaults or {}, base)
-    assert (network is None) == bool(errors)
-    return [(e.option, e.message) for e in errors]
+
+def errors_of(options: dict[str, object], base: Path = Path(".")) -> list[tuple[str, str]]:
+    """Every (option, message) reported for the options; a network exactly when nothing was."""
+    found: list[tuple[str, str]] = []
+    network = build_network("net", options, {}, base, lambda option, message: found.append((option, message)))
+    assert (network is None) == bool(found)
+    return found
 
 
 BASE = {"pattern": "10", "length": "40"}
 
 
 def test_defaults_are_the_original_authors() -> None:
-    network, errors = build_network("net", BASE, {}, Path("."))
-    assert network is not None and not errors
+    network = valid_network("net", BASE)
     assert network.spec.options() == {"name": "net", "pattern": "10", "length": 40, "hidden_size": 3,
                                       "seq_length": 4, "learning_rate": 0.1, "optimizer": "sgd",
                                       "init_scale": 0.1, "clip": 5.0, "seed": 42, "updates": 0}
@@ -29,20 +31,17 @@ def test_defaults_are_the_original_authors() -> None:
 
 
 def test_pattern_is_repeated_and_cut() -> None:
-    network, _ = build_network("net", {"pattern": "011", "length": "7"}, {}, Path("."))
-    assert network is not None and network.text == "0110110"
+    assert valid_network("net", {"pattern": "011", "length": "7"}).text == "0110110"
 
 
 def test_site_defaults_apply_and_blocks_override() -> None:
-    network, _ = build_network("net", {**BASE, "seed": "7"}, {"seed": 1, "hidden-size": 5}, Path("."))
-    assert network is not None
+    network = valid_network("net", {**BASE, "seed": "7"}, defaults={"seed": 1, "hidden-size": 5})
     assert network.spec.seed == 7 and network.spec.hidden_size == 5
 
 
 def test_text_file_is_relative_to_the_markdown(tmp_path: Path) -> None:
     (tmp_path / "data.txt").write_text("abcabcabc", encoding="utf-8")
-    network, errors = build_network("net", {"text-file": "data.txt"}, {}, tmp_path)
-    assert network is not None and network.text == "abcabcabc", errors
+    assert valid_network("net", {"text-file": "data.txt"}, tmp_path).text == "abcabcabc"
 
 
 @pytest.mark.parametrize(("options", "option", "words"), [
@@ -91,7 +90,12 @@ def test_text_file_that_is_not_utf8(tmp_path: Path) -> None:
 
 
 def test_site_defaults_are_checked() -> None:
-    found = [(e.option, e.message) for e in check_defaults({"hidden-size": 100, "pattern": "10", "sede": 1})]
+    found: list[tuple[str, str]] = []
+    good = check_defaults({"hidden-size": 100, "pattern": "10", "sede": 1, "seed": 7},
+                          lambda option, message: found.append((option, message)))
     assert [name for name, _ in found] == ["hidden-size", "pattern", "sede"]
     assert "did you mean 'seed'" in found[2][1]
-    assert check_defaults({"hidden-size": 4, "optimizer": "adagrad", "learning-rate": 0.5}) == []
+    assert good == {"seed": 7}
+    fine = {"hidden-size": 4, "optimizer": "adagrad", "learning-rate": 0.5}
+    assert check_defaults(fine, lambda option, message: found.append((option, message))) == fine
+    assert len(found) == 3

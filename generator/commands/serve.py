@@ -18,10 +18,12 @@ import socket
 import socketserver
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
@@ -29,11 +31,12 @@ from typing import cast
 from urllib.parse import unquote
 
 import click
-import jinja2
 
-from ..errors import BuildError
+from ..errors import BuildError, Problems
 from ..networks import Outcome
+from ..report import echo_failure, echo_problems, failure, summary
 from ..site import BuildResult, Layout, SiteBuilder
+from .child import read_problems
 from .watch import Watcher
 
 LIVE_PREFIX = "/__unrolled/"
@@ -351,12 +354,25 @@ class PreviewHandler(BaseHTTPRequestHandler):
             live.connected(-1)
 
 
+@dataclass
+class Attempt:
+    """One rebuild: the problems it found (or what crashed), and what it built when it succeeded."""
+
+    problems: Problems = field(default_factory=Problems)
+    crash: str = ""
+    result: BuildResult | None = None
+
+    def errors(self) -> list[str]:
+        """What open pages show: one line per error, or the crash (empty when build/site is new)."""
+        return [self.crash] if self.crash else [str(problem) for problem in self.problems.errors]
+
+
 class Rebuilder:
     """Builds for the server: in this process, or in a fresh one once generator/ itself has changed.
 
     Python cannot reliably reload a package it has imported, so after an edit to generator/ every
-    later build runs `python -m generator build` in a new process (about a second each, but with
-    the new code), until `unrolled serve` is restarted.
+    later build runs `python -m generator.commands.child` in a new process (about a second each, but
+    with the new code), until `unrolled serve` is restarted.
     """
 
     def __init__(self, layout: Layout, report: Callable[[Outcome], None]) -> None:
@@ -380,31 +396,28 @@ class Rebuilder:
         click.echo("generator/ changed: from now on each rebuild runs in a fresh Python process so it uses the "
                    "new code (slower); restart `unrolled serve` for fast rebuilds")
 
-    def build(self) -> tuple[list[str], BuildResult | None]:
-        """Build once; return the problems as `path:line: message` lines (empty on success) and the result."""
+    def build(self) -> Attempt:
+        """Build once, in this process or a fresh one."""
         if self.fresh_process:
-            return self._build_in_new_process(), None
+            return self._build_in_new_process()
         try:
-            return [], SiteBuilder(self.layout, self.report).build()
+            result = SiteBuilder(self.layout, self.report).build()
+            return Attempt(result.problems, result=result)
         except BuildError as exc:
-            return [str(problem) for problem in exc.problems], None
-        except jinja2.TemplateSyntaxError as exc:
-            where = self.layout.display(Path(exc.filename)) if exc.filename else exc.name or "template"
-            return [f"{where}:{exc.lineno}: {exc.message}"], None
+            return Attempt(exc.problems)
         except Exception as exc:
             traceback.print_exc()
-            return [f"{type(exc).__name__}: {exc}"], None
+            return Attempt(crash=f"{type(exc).__name__}: {exc}")
 
-    def _build_in_new_process(self) -> list[str]:
-        command = [sys.executable, "-m", "generator", "build", "--root", str(self.layout.root), "--quiet"]
-        finished = subprocess.run(command, cwd=self.layout.root, capture_output=True, text=True, check=False)
-        if finished.returncode == 0:
-            return []
+    def _build_in_new_process(self) -> Attempt:
+        with tempfile.TemporaryDirectory(prefix="unrolled-serve-") as folder:
+            written = Path(folder) / "problems.json"
+            command = [sys.executable, "-m", "generator.commands.child", str(self.layout.root), str(written)]
+            finished = subprocess.run(command, cwd=self.layout.root, capture_output=True, text=True, check=False)
+            if finished.returncode == 0 and written.exists():
+                return Attempt(read_problems(written))
         lines = [line for line in finished.stderr.splitlines() if line.strip()]
-        if any(line.startswith("Traceback") for line in lines):
-            return ["the generator crashed:\n" + "\n".join(lines[-12:])]
-        problems = [line for line in lines if not line.startswith("build failed:")]
-        return problems or [f"the build exited with status {finished.returncode}"]
+        return Attempt(crash="the generator crashed:\n" + "\n".join(lines[-12:] or [f"status {finished.returncode}"]))
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -423,21 +436,22 @@ def _is_loopback(host: str) -> bool:
 def _rebuild(rebuilder: Rebuilder, live: LiveState, changed: list[str]) -> None:
     started = time.perf_counter()
     live.start_build()
-    errors, result = rebuilder.build()  # Ctrl-C here skips finish_build: nothing reloads on the way out
+    attempt = rebuilder.build()  # Ctrl-C here skips finish_build: nothing reloads on the way out
+    errors = attempt.errors()
     live.finish_build(errors)
     seconds = time.perf_counter() - started
-    if errors:
-        for error in errors:
-            click.echo(error, err=True)
-        count = len(errors)
-        click.echo(f"build failed: {count} problem{'s' if count != 1 else ''}; serving the last good build"
-                   f"{' (open pages show the errors)' if live.clients else ''}", err=True)
-    elif result is not None and not changed:
-        cached = result.figures - result.trained
-        click.echo(f"built {result.pages} pages, {result.figures} figures ({result.trained} trained, {cached} "
-                   f"cached) in {seconds:.2f} s")
+    consequence = f"serving the last good build{' (open pages show the errors)' if live.clients else ''}"
+    if attempt.crash:
+        click.echo(attempt.crash, err=True)
+        click.echo(failure(1, consequence), err=True)
+    elif errors:
+        echo_failure(attempt.problems, consequence)
     else:
-        click.echo(f"rebuilt in {seconds:.2f} s{'; reloading the open pages' if live.clients else ''}")
+        echo_problems(attempt.problems.warnings)
+        if attempt.result is not None and not changed:
+            click.echo(summary(attempt.result, rebuilder.layout.display(rebuilder.layout.site)))
+        else:
+            click.echo(f"rebuilt in {seconds:.2f} s{'; reloading the open pages' if live.clients else ''}")
 
 
 def serve(root: Path, host: str, port: int, report: Callable[[Outcome], None]) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import OptionError
 from ..spec import Network
 from ..tracefile import SCHEMA, Trace
 from . import fast_training, rnn
@@ -15,6 +14,9 @@ from . import fast_training, rnn
 LOSS_HISTORY_POINTS = 200
 LOSS_KIND = "cross-entropy summed over the update's window, before the update"
 
+
+class TrainingDiverged(ArithmeticError):
+    """Training made the weights infinite; the message says which network and what to change."""
 
 
 def _column(vector: rnn.Array) -> list[float]:
@@ -63,8 +65,8 @@ def record_trace(network: Network) -> Trace:
         position = window.position
     shown = rnn.forward(run.params, inputs, targets, hidden_state_prev)
     if not all(np.all(np.isfinite(a)) for a in run.params.arrays()) or not math.isfinite(shown.loss):
-        raise OptionError("learning-rate", f"training of '{spec.name}' diverged (weights became "
-                                           "infinite); lower learning-rate or clip")
+        raise TrainingDiverged(f"training of '{spec.name}' diverged (weights became infinite); "
+                               "lower learning-rate or clip")
     steps = []
     loss = 0.0
     for t in range(len(inputs)):
