@@ -119,7 +119,7 @@ def _unflatten(flat: tuple[float, ...], like: list[Array]) -> list[Array]:
 
 
 def _train_unrolled(params: Params, encoded: list[int], seq_length: int, updates: int,
-                    optimizer: Optimizer, clip: float, loop: DataLoop) -> TrainingRun:
+                    optimizer: Optimizer, clip: float, loop: DataLoop, checkpoints_for: int) -> TrainingRun:
     """`train`'s result, computed by the unrolled loop; params, optimizer and loop are updated in place."""
     arrays = params.arrays()
     hidden_size, vocab_size = params.hidden_weights_W.shape[0], params.output_weights_V.shape[0]
@@ -131,7 +131,7 @@ def _train_unrolled(params: Params, encoded: list[int], seq_length: int, updates
     start = loop.updates_done
     weights, new_memory, hidden, position, losses, marks = run(
         flat, flat_memory, encoded, seq_length, start + 1, updates, optimizer.learning_rate, clip,
-        set(checkpoint_updates(updates)), loop.position, tuple(float(x) for x in loop.hidden_state.ravel()))
+        set(checkpoint_updates(checkpoints_for)), loop.position, tuple(float(x) for x in loop.hidden_state.ravel()))
     checkpoints = [(start, params.copy(), np.copy(loop.hidden_state))]
     for n, marked, marked_hidden in marks:
         checkpoints.append((n, Params(*_unflatten(marked, arrays)), np.array(marked_hidden).reshape(-1, 1)))
@@ -145,16 +145,19 @@ def _train_unrolled(params: Params, encoded: list[int], seq_length: int, updates
 
 
 def train(params: Params, encoded: list[int], seq_length: int, updates: int,
-          optimizer: Optimizer, clip: float, loop: DataLoop | None = None) -> TrainingRun:
+          optimizer: Optimizer, clip: float, loop: DataLoop | None = None,
+          checkpoints_for: int | None = None) -> TrainingRun:
     """`rnn.train`'s result, on the unrolled path when the network is small enough; params change in place.
 
     Resuming works as in `rnn.train`: pass the `loop` (and the params and optimizer) an earlier run left, and
-    training carries on to update `updates`, bit for bit as one uninterrupted run on this path.
+    training carries on to update `updates`, bit for bit as one uninterrupted run on this path (with
+    `checkpoints_for` set to the whole run's updates, its checkpoints too).
     """
     if params.hidden_bias.shape[0] <= UNROLLED_MAX_HIDDEN:
         try:  # the unrolled loop changes params, optimizer and loop only once it has finished
             return _train_unrolled(params, encoded, seq_length, updates, optimizer, clip,
-                                   loop or DataLoop(encoded, seq_length, params.hidden_bias.shape[0]))
+                                   loop or DataLoop(encoded, seq_length, params.hidden_bias.shape[0]),
+                                   checkpoints_for or updates)
         except (OverflowError, ValueError, ZeroDivisionError):
             pass  # a diverging network: let numpy produce its infinities, as the reference does
-    return reference_train(params, encoded, seq_length, updates, optimizer, clip, loop)
+    return reference_train(params, encoded, seq_length, updates, optimizer, clip, loop, checkpoints_for)

@@ -176,15 +176,18 @@ def checkpoint_updates(updates: int, count: int = 50) -> list[int]:
 
 
 def train(params: Params, encoded: list[int], seq_length: int, updates: int,
-          optimizer: Optimizer, clip: float, loop: DataLoop | None = None) -> TrainingRun:
+          optimizer: Optimizer, clip: float, loop: DataLoop | None = None,
+          checkpoints_for: int | None = None) -> TrainingRun:
     """Run the data loop up to update `updates`, recording losses and checkpoints (the reference loop).
 
     Given the `loop` of an earlier run (with the params and optimizer that run left), training resumes after
     its `loop.updates_done` updates, as if it had never stopped; losses then cover only the updates run here.
+    Checkpoints follow the plan of a run of `checkpoints_for` updates (default `updates`), so a run split in
+    parts records the checkpoints of the whole.
     """
     loop = loop or DataLoop(encoded, seq_length, params.hidden_bias.shape[0])
     start = loop.updates_done
-    wanted = set(checkpoint_updates(updates))
+    wanted = set(checkpoint_updates(checkpoints_for or updates))
     checkpoints = [(start, params.copy(), np.copy(loop.hidden_state))]
     losses: list[float] = []
     for n in range(start + 1, updates + 1):
