@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .errors import BuildError
+from .learning import report_line
 from .networks import Outcome
 from .project import block_names, find_root
 from .report import echo_success
@@ -41,12 +42,7 @@ def _reporter(verbosity: int) -> Callable[[Outcome], None]:
     def report(outcome: Outcome) -> None:
         if outcome.trace is None or verbosity == 0 or (outcome.cached and verbosity < 2):
             return
-        training = outcome.trace["training"]
-        loss = training["final_loss"]
-        loss_text = f"final loss {loss:.4f}" if loss is not None else "untrained"
-        how = "cached" if outcome.cached else "trained"
-        click.echo(f"{how} {outcome.name}: {training['updates']:,} updates, {loss_text}, "
-                   f"{outcome.seconds:.2f} s")
+        click.echo(report_line(outcome.trace, None if outcome.cached else outcome.seconds))
     return report
 
 
@@ -59,13 +55,14 @@ def main() -> None:
 @main.command()
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               help="Where to look for the project: this folder or the nearest one above holding content/.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list networks that came from the cache.")
-def build(root: Path, quiet: bool, verbose: bool) -> None:
+@click.option("--strict", is_flag=True, help="Treat warnings as errors: fail, and leave build/site as it was.")
+def build(root: Path, quiet: bool, verbose: bool, strict: bool) -> None:
     """Train the networks the Markdown declares and write build/site."""
     layout = Layout(find_root(root))
     verbosity = 0 if quiet else 2 if verbose else 1
-    result = SiteBuilder(layout, _reporter(verbosity)).build()
+    result = SiteBuilder(layout, _reporter(verbosity), strict).build()
     echo_success(result, layout.display(layout.site), quiet=verbosity == 0)
 
 
