@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import click
 from .errors import BuildError
 from .learning import report_line
 from .networks import Outcome
+from .progress import ProgressBars
 from .project import block_names, find_root
 from .report import echo_success
 from .site import Layout, SiteBuilder
@@ -62,7 +64,8 @@ def build(root: Path, quiet: bool, verbose: bool, strict: bool) -> None:
     """Train the networks the Markdown declares and write build/site."""
     layout = Layout(find_root(root))
     verbosity = 0 if quiet else 2 if verbose else 1
-    result = SiteBuilder(layout, _reporter(verbosity), strict).build()
+    progress = ProgressBars(sys.stdout) if verbosity and sys.stdout.isatty() else None
+    result = SiteBuilder(layout, _reporter(verbosity), strict, progress).build()
     echo_success(result, layout.display(layout.site), quiet=verbosity == 0)
 
 

@@ -22,7 +22,7 @@ from .cache import RENDERER_DIGEST, RenderCache, TraceCache, cache_key, digest, 
 from .config import SiteConfig, load_config, theme_folder
 from .errors import BuildError, Problems
 from .learning import training_warnings
-from .networks import Outcome, obtain_traces
+from .networks import Outcome, Progress, obtain_traces
 from .pages import SourcePage, read_page
 from .spec import Network, build_network
 from .tracefile import Trace
@@ -98,10 +98,12 @@ def _environment(theme: Path) -> jinja2.Environment:
 class SiteBuilder:
     """One build of one project, from content/ to build/site."""
 
-    def __init__(self, layout: Layout, report: Callable[[Outcome], None], strict: bool = False) -> None:
+    def __init__(self, layout: Layout, report: Callable[[Outcome], None], strict: bool = False,
+                 progress: Progress | None = None) -> None:
         self.layout = layout
         self.report = report
         self.strict = strict  # warnings stop the build too
+        self.progress = progress  # how training goes, for a display on a terminal
 
     def build(self) -> BuildResult:
         """Run the whole pipeline; raise BuildError listing every problem, leaving build/site as it was."""
@@ -117,7 +119,8 @@ class SiteBuilder:
         # Validate each block's options into a network; names are unique across the site.
         figures = _validate_networks(config, pages, scans, problems)
         # Obtain every trace: from the cache, or trained in parallel processes.
-        outcomes = obtain_traces([figure.network for figure in figures], TraceCache(layout.cache), self.report)
+        outcomes = obtain_traces([figure.network for figure in figures], TraceCache(layout.cache), self.report,
+                                 self.progress)
         traces = _collect_traces(figures, outcomes, problems)
         # Resolve the inline values against the traces.
         _resolve_references(pages, scans, traces, problems)

@@ -32,7 +32,7 @@ from ..learning import RECENT_UPDATES
 from . import fast_training
 from .rnn import Array, DataLoop, Optimizer, Params, TrainingRun
 
-CHUNK = 2000  # updates trained between two progress reports (about 30 ms for a small network)
+CHUNK = 1000  # updates trained between two progress reports (about 15 ms for a small network)
 
 Progress = Callable[[int, int], None]  # (updates done, updates in all)
 

@@ -56,14 +56,18 @@ def _check_finite(name: str, run: rnn.TrainingRun, shown: rnn.ForwardPass) -> No
                                "lower learning-rate or clip")
 
 
-def record_trace(network: Network) -> Trace:
-    """Train the network as its spec says and record the forward pass of its shown window."""
+def record_trace(network: Network, progress: health.Progress | None = None) -> Trace:
+    """Train the network as its spec says and record the forward pass of its shown window.
+
+    `progress(done, total)` hears how training goes, every health.CHUNK updates.
+    """
     spec, vocab = network.spec, network.vocab
     encoded = [vocab.index(c) for c in network.text]
     params = rnn.init_params(len(vocab), spec.hidden_size, spec.init_scale, spec.seed)
     optimizer = rnn.Optimizer(spec.optimizer, spec.learning_rate)
     with np.errstate(all="ignore"):  # a diverging network is reported below, not as numpy's warnings
-        run, growth = health.train_checked(params, encoded, spec.seq_length, spec.updates, optimizer, spec.clip)
+        run, growth = health.train_checked(params, encoded, spec.seq_length, spec.updates, optimizer, spec.clip,
+                                           progress)
     if spec.inputs is not None and spec.targets is not None:
         inputs = [vocab.index(c) for c in spec.inputs]
         targets = [vocab.index(c) for c in spec.targets]
