@@ -5,8 +5,10 @@ step, so `rnn.train` is nearly all call overhead. For a network of up to UNROLLE
 units this module writes the whole training loop out as Python source, unrolled over units, with
 every weight a local float (`W_0_1` is hidden_weights_W[0, 1]), compiles it once per shape and runs
 it. Each line does what the numpy line it replaces does, in the same order; only the rounding of a
-few sums can differ in the last bit, far inside the 1e-9 the tests hold it to. `rnn.train` stays the
-reference, and takes over for bigger networks and for a network whose training overflows.
+few sums can differ in the last bit. That stays far inside the 1e-9 the tests hold it to, except in a
+network whose training amplifies rounding, which `health.py` detects and the build flags as chaotic.
+`rnn.train` stays the reference, and takes over for bigger networks and for a network whose training
+overflows.
 """
 
 from __future__ import annotations
