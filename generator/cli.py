@@ -13,7 +13,7 @@ from .errors import BuildError
 from .learning import report_line
 from .networks import Outcome
 from .progress import ProgressBars
-from .project import block_names, find_root
+from .project import NotAProject, block_names, find_root
 from .report import echo_success
 from .site import Layout, SiteBuilder
 
@@ -115,7 +115,10 @@ def publish(root: Path, remote: str, branch: str, message: str | None) -> None:
     """Build, then commit build/site to the gh-pages branch and push it, leaving your checkout alone."""
     from .commands.publish import PublishError, publish_site, unsaved_files  # a plain build need not load git
 
-    layout = Layout(find_root(root))
+    try:
+        layout = Layout(find_root(root))
+    except NotAProject as error:
+        raise PublishError(error.message) from None
     unsaved = unsaved_files(layout.root)
     for path, state in unsaved:
         click.echo(f"{path}: warning: uncommitted: {state}, not committed; it is published as it is on disk",

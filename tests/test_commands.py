@@ -55,6 +55,8 @@ def test_outside_a_project_nothing_is_created(tmp_path: Path) -> None:
     for command in (["new", "stray"], ["build"], ["publish"]):
         code, output = invoke(*command, cwd=tmp_path)
         assert code == 1 and "not an unrolled project (no content/ folder here or above" in output, command
+        if command == ["publish"]:
+            assert output.strip().splitlines()[-1].startswith("nothing published: not an unrolled project")
     assert list(tmp_path.iterdir()) == []
 
 
