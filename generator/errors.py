@@ -7,6 +7,8 @@ from typing import IO
 
 import click
 
+from .report import echo_failure
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -62,7 +64,5 @@ class BuildError(click.ClickException):
         super().__init__("\n".join(str(p) for p in problems.stopping))
 
     def show(self, file: IO[str] | None = None) -> None:
-        """Print the warnings and errors, then the failure line."""
-        from .report import echo_failure  # report.py formats every command's closing words
-
+        """Print the errors and warnings, then the failure line."""
         echo_failure(self.problems, file=file)

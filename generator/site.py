@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 
 RESERVED_SLUGS = {"static", "traces", "404"}
 STYLESHEET = "unrolled.css"
+AT_FDCWD = -100  # renameat2: paths are relative to the working directory
+RENAME_EXCHANGE = 2  # renameat2: swap the two names atomically
 
 
 @dataclass
@@ -135,8 +138,9 @@ class SiteBuilder:
             raise BuildError(problems) from None
         files.update({f"traces/{o.name}.json": o.text.encode("utf-8") for o in outcomes if o.trace is not None})
         # Check that every internal link points at a file of the site.
+        outputs = set(files)
         for page in pages:
-            _check_links(page, links[page.slug], set(files), problems)
+            _check_links(page, links[page.slug], outputs, problems)
         # Write the site aside and swap it in whole, only when nothing is wrong.
         if problems.stopping:
             raise BuildError(problems)
@@ -330,12 +334,39 @@ def _write_atomically(site: Path, files: dict[str, bytes]) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         os.chmod(temporary, 0o755)
-        old = site.with_name(f".site-old-{os.getpid()}")
-        if site.exists():
-            os.replace(site, old)
-        os.replace(temporary, site)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
+        _swap_in(temporary, site)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)  # the unused new site, or after a swap the old one
 
+
+def _swap_in(new: Path, site: Path) -> None:
+    """Put the folder `new` at `site`; whatever fails, `site` holds a complete site (the old or the new)."""
+    if not site.exists():
+        os.replace(new, site)
+    elif not _exchange(new, site):
+        # Without an atomic exchange, `site` is missing for the moment between two renames (serve waits it out).
+        old = site.with_name(f".site-old-{os.getpid()}")
+        os.replace(site, old)
+        try:
+            os.replace(new, site)
+        except BaseException:
+            os.replace(old, site)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders' names in one step (Linux's renameat2 with RENAME_EXCHANGE); False where unsupported."""
+    import ctypes  # only a build that swaps a site in pays for it
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError, TypeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import shutil
 from pathlib import Path
 
+import pytest
+
+from generator import site as site_module
 from generator.cache import TraceCache, cache_key
+from generator.model.trace import record_trace
 from generator.site import Layout, SiteBuilder
+from generator.tracefile import trace_json
 
 from .project import make_project, run_build, tree_digest, valid_network
 
@@ -56,6 +63,84 @@ def test_second_build_trains_nothing_and_truncated_cache_is_retrained(tmp_path: 
     entry.write_bytes(entry.read_bytes()[:100])
     assert SiteBuilder(layout, lambda o: None).build().trained == 1
     assert SiteBuilder(layout, lambda o: None).build().trained == 0
+
+
+def test_an_edited_text_file_is_trained_again_not_served_from_the_cache(tmp_path: Path) -> None:
+    page = "# Home\n\n```{rnn} tiny\n:text-file: corpus.txt\n:updates: 20\n```\n"
+    root = make_project(tmp_path, {"index.md": page})
+    corpus, written = root / "content" / "corpus.txt", root / "build" / "site" / "traces" / "tiny.json"
+    corpus.write_text("0110" * 10, encoding="utf-8")
+    layout = Layout(root)
+    assert SiteBuilder(layout, lambda o: None).build().trained == 1
+    before = written.read_text(encoding="utf-8")
+    corpus.write_text("0011" * 10, encoding="utf-8")  # same options, same vocabulary, same length
+    assert SiteBuilder(layout, lambda o: None).build().trained == 1
+    after = written.read_text(encoding="utf-8")
+    assert after != before
+    assert after == trace_json(record_trace(valid_network("tiny", {"text-file": "corpus.txt", "updates": "20"},
+                                                          root / "content")))
+
+
+def _edit_other_page(root: Path) -> None:
+    (root / "content" / "other.md").write_text("# Other, edited\n\nBack [home](index.md).\n", encoding="utf-8")
+
+
+def test_a_complete_site_is_at_build_site_at_every_moment_of_the_swap(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_project(tmp_path)
+    layout = Layout(root)
+    SiteBuilder(layout, lambda o: None).build()
+    old = tree_digest(layout.site)
+    _edit_other_page(root)
+    seen: list[dict[str, str]] = []
+    real_exchange, real_replace = site_module._exchange, os.replace
+
+    def exchange(first: Path, second: Path) -> bool:
+        seen.append(tree_digest(layout.site))
+        done = real_exchange(first, second)
+        seen.append(tree_digest(layout.site))
+        return done
+
+    def replace(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+        seen.append(tree_digest(layout.site))
+        real_replace(source, target)
+        seen.append(tree_digest(layout.site))
+
+    monkeypatch.setattr(site_module, "_exchange", exchange)
+    monkeypatch.setattr(os, "replace", replace)
+    SiteBuilder(layout, lambda o: None).build()
+    new = tree_digest(layout.site)
+    assert new != old and seen[0] == old and seen[-1] == new
+    assert all(state in (old, new) for state in seen)
+    assert sorted(p.name for p in (root / "build").iterdir()) == ["cache", "site"]
+
+
+@pytest.mark.parametrize("failure", ["the exchange fails", "no exchange, and the final rename fails"])
+def test_a_failed_swap_leaves_the_old_site_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     failure: str) -> None:
+    root = make_project(tmp_path)
+    layout = Layout(root)
+    SiteBuilder(layout, lambda o: None).build()
+    old = tree_digest(layout.site)
+    _edit_other_page(root)
+    real_replace = os.replace
+
+    def exchange(first: Path, second: Path) -> bool:
+        if failure == "the exchange fails":
+            raise OSError(errno.EIO, "input/output error")
+        return False  # a system without an atomic exchange
+
+    def replace(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+        if Path(source).name.startswith(".site-new-"):
+            raise OSError(errno.EIO, "input/output error")
+        real_replace(source, target)
+
+    monkeypatch.setattr(site_module, "_exchange", exchange)
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OSError):
+        SiteBuilder(layout, lambda o: None).build()
+    assert tree_digest(layout.site) == old
+    assert sorted(p.name for p in (root / "build").iterdir()) == ["cache", "site"]
 
 
 def test_renders_come_from_the_cache_and_match_a_fresh_render(tmp_path: Path) -> None:

@@ -6,18 +6,15 @@ import numpy as np
 import pytest
 
 from generator.model import fast_training, rnn
-from generator.model.trace import record_trace
-
-from .project import valid_network
 
 TOLERANCE = 1e-9
 
-# The article's networks (hello with fewer updates, to keep the numpy reference quick), plus shapes
-# the article does not use: a wider vocabulary, more units, a longer window, and Adagrad.
+# No updates; the article's longest training run (its 'useful' network is the same shape with fewer
+# updates); hello with fewer updates, to keep the numpy reference quick; and shapes the article does
+# not use: a wider vocabulary, more units, a longer window, and Adagrad.
 CASES = [
     ("untrained", "10", 720, 0, 3, 4, "sgd"),
     ("alternating", "10", 720, 6400, 3, 4, "sgd"),
-    ("useful", "011", 295, 4700, 3, 4, "sgd"),
     ("hello", "hello", 200, 400, 3, 5, "adagrad"),
     ("wide", "abcdefgh", 97, 60, 16, 12, "sgd"),
     ("wide-adagrad", "0110a", 120, 60, 16, 12, "adagrad"),
@@ -69,10 +66,3 @@ def test_a_diverging_network_falls_back_to_numpy() -> None:
                               rnn.Optimizer("sgd", 1e6), 1e6)
     for a, b in zip(run.params.arrays(), reference.params.arrays(), strict=True):
         np.testing.assert_array_equal(a, b)
-
-
-def test_useful_network_still_shows_the_article_numbers() -> None:
-    recorded = record_trace(valid_network("useful", {"pattern": "011", "length": 295, "updates": 4700}))
-    first_one = recorded["inputs"].index(recorded["vocab"].index("1"))
-    hidden = recorded["steps"][first_one]["hidden_states"]
-    np.testing.assert_allclose(hidden, [0.72, 0.58, 0.96], atol=0.005)

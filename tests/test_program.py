@@ -36,11 +36,12 @@ def _executed_lines(function: Any, trace: dict[str, Any]) -> list[int]:
     params = rnn.Params(np.array(p["input_weights_U"]), np.array(p["hidden_weights_W"]),
                         np.array(p["hidden_bias"]).reshape(-1, 1), np.array(p["output_weights_V"]),
                         np.array(p["output_bias"]).reshape(-1, 1))
+    previous = sys.gettrace()  # a coverage tool or debugger may have one installed: put it back after
     sys.settrace(tracer)
     try:
         function(params, trace["inputs"], trace["targets"], np.array(trace["hidden_state_prev"]).reshape(-1, 1))
     finally:
-        sys.settrace(None)
+        sys.settrace(previous)
     return lines
 
 

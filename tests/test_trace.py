@@ -95,6 +95,7 @@ def test_training_history_and_checkpoints(article_traces: dict[str, Any]) -> Non
     checkpoints = training["checkpoints"]
     assert [c["update"] for c in checkpoints][::10] == [0, 1280, 2560, 3840, 5120, 6400]
     assert len(checkpoints) == 51
+    assert all(set(c) == {"update", "params", "hidden_state_prev"} for c in checkpoints)  # the trace's names
     assert checkpoints[-1]["params"] == article_traces["alternating"]["params"]
     untrained = article_traces["untrained"]["training"]
     assert untrained["loss_history"] == [] and [c["update"] for c in untrained["checkpoints"]] == [0]

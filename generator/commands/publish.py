@@ -60,11 +60,9 @@ class Git:
 
 @dataclass(frozen=True)
 class Published:
-    """What `publish_site` did."""
+    """What `publish_site` did: the branch's tip now, and whether this publish made it."""
 
-    branch: str
     commit: str
-    parent: str | None
     changed: bool
 
 
@@ -127,7 +125,7 @@ def _parent(git: Git, remote: str, ref: str) -> tuple[str | None, str | None]:
 
 
 def publish_site(site: Path, repository: Path, remote: str, branch: str, message: str | None,
-                 unsaved: list[tuple[str, str]], push: bool = True) -> Published:
+                 unsaved: list[tuple[str, str]]) -> Published:
     """Commit `site` (and .nojekyll) as the new tip of `branch` and push it to `remote`, leaving HEAD alone.
 
     `unsaved` (from `unsaved_files`) is listed in the commit message: the site was built from those files as
@@ -156,13 +154,12 @@ def publish_site(site: Path, repository: Path, remote: str, branch: str, message
         git.run("update-ref", "-m", f"unrolled publish: {text}", ref, commit, local or "")
     elif local is None:
         git.run("update-ref", "-m", "unrolled publish: take the remote's branch", ref, commit, "")
-    if push:
-        pushed = subprocess.run(["git", "push", remote, f"{ref}:{ref}"], cwd=repository, check=False,
-                                env={**os.environ, **(git.env or {})})
-        if pushed.returncode != 0:
-            raise PublishError(f"git push failed; the site is committed on the local '{branch}' branch, so "
-                               f"`git push {remote} {branch}` sends it once the problem above is fixed")
-    return Published(branch, commit, parent, changed)
+    pushed = subprocess.run(["git", "push", remote, f"{ref}:{ref}"], cwd=repository, check=False,
+                            env={**os.environ, **(git.env or {})})
+    if pushed.returncode != 0:
+        raise PublishError(f"git push failed; the site is committed on the local '{branch}' branch, so "
+                           f"`git push {remote} {branch}` sends it once the problem above is fixed")
+    return Published(commit, changed)
 
 
 def _default_message(head: str | None, unsaved: bool) -> str:

@@ -75,19 +75,38 @@ def forward(params: Params, inputs: list[int], targets: list[int],
 
 def backward(params: Params, run: ForwardPass, targets: list[int], clip: float) -> Params:
     """Backpropagate through time and clip every gradient to [-clip, clip]."""
+    # One zero array per parameter, shaped like it: every time step adds its share of the gradient in.
     grads = Params(*(np.zeros_like(a) for a in params.arrays()))
+    # The gradient that reaches a hidden state from the steps after it; after the last step there are none.
     hidden_grad_next = np.zeros_like(run.hidden_states[0])
+    # Walk the window backwards: a step needs the gradient its successor sends back through the hidden state.
     for t in reversed(range(len(targets))):
+        # The loss's gradient with respect to outputs[t]: for softmax followed by cross-entropy it is the
+        # probabilities minus the one-hot target. Copy first, so the forward pass's probabilities stay as they were.
         output_grad = np.copy(run.probabilities[t])
+        # Subtract the one-hot target: only the entry of the character that came next changes.
         output_grad[targets[t]] -= 1
+        # outputs[t] = V @ hidden_states[t] + output_bias, so V's gradient is output_grad times hidden_states[t]
+        # transposed: entry (i, j) is output_grad[i] * hidden_states[t][j].
         grads.output_weights_V += output_grad @ run.hidden_states[t].T
+        # The output bias is added straight into outputs[t], so its gradient is output_grad itself.
         grads.output_bias += output_grad
+        # hidden_states[t] reaches the loss two ways: through this step's outputs (V transposed carries
+        # output_grad back) and through the next step's hidden state (hidden_grad_next).
         hidden_grad = params.output_weights_V.T @ output_grad + hidden_grad_next
+        # hidden_states[t] is tanh of a sum, and tanh's derivative is 1 - tanh², so this is the gradient with
+        # respect to that sum (U @ xs[t] + W @ hidden_states[t - 1] + hidden_bias), before the squashing.
         hidden_grad_raw = (1 - run.hidden_states[t] * run.hidden_states[t]) * hidden_grad
+        # The hidden bias is added straight into that sum, so its gradient is hidden_grad_raw itself.
         grads.hidden_bias += hidden_grad_raw
+        # The sum holds U @ xs[t]; xs[t] is one-hot, so only the column of this step's input character changes.
         grads.input_weights_U += hidden_grad_raw @ run.xs[t].T
+        # The sum holds W @ hidden_states[t - 1]; at t = 0 that is hidden_states[-1], the dict entry forward
+        # filled with hidden_state_prev (a key, not Python's last-item index).
         grads.hidden_weights_W += hidden_grad_raw @ run.hidden_states[t - 1].T
+        # What the previous step's hidden state receives through W: its hidden_grad_next on the next pass.
         hidden_grad_next = params.hidden_weights_W.T @ hidden_grad_raw
+    # Clip every gradient, in place, to [-clip, clip], so one large gradient cannot throw the weights far off.
     for grad in grads.arrays():
         np.clip(grad, -clip, clip, out=grad)
     return grads

@@ -65,19 +65,19 @@ def record_trace(network: Network, progress: health.Progress | None = None) -> T
     encoded = [vocab.index(c) for c in network.text]
     params = rnn.init_params(len(vocab), spec.hidden_size, spec.init_scale, spec.seed)
     optimizer = rnn.Optimizer(spec.optimizer, spec.learning_rate)
-    with np.errstate(all="ignore"):  # a diverging network is reported below, not as numpy's warnings
+    # A diverging run overflows; that is reported below as a problem, not printed as numpy's warnings.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         run, growth = health.train_checked(params, encoded, spec.seq_length, spec.updates, optimizer, spec.clip,
                                            progress)
-    if spec.inputs is not None and spec.targets is not None:
-        inputs = [vocab.index(c) for c in spec.inputs]
-        targets = [vocab.index(c) for c in spec.targets]
-        hidden_state_prev = np.zeros((spec.hidden_size, 1))
-        position = None
-    else:
-        window = run.loop.next_window()
-        inputs, targets, hidden_state_prev = window.inputs, window.targets, window.hidden_state_prev
-        position = window.position
-    with np.errstate(all="ignore"):
+        if spec.inputs is not None and spec.targets is not None:
+            inputs = [vocab.index(c) for c in spec.inputs]
+            targets = [vocab.index(c) for c in spec.targets]
+            hidden_state_prev = np.zeros((spec.hidden_size, 1))
+            position = None
+        else:
+            window = run.loop.next_window()
+            inputs, targets, hidden_state_prev = window.inputs, window.targets, window.hidden_state_prev
+            position = window.position
         shown = rnn.forward(run.params, inputs, targets, hidden_state_prev)
     _check_finite(spec.name, run, shown)
     steps = []
@@ -116,7 +116,7 @@ def record_trace(network: Network, progress: health.Progress | None = None) -> T
             "loss_history_updates": history_updates,
             "loss_history": history,
             "checkpoints": [
-                {"update": n, "params": params_json(p), "hidden_state": _column(h)}
+                {"update": n, "params": params_json(p), "hidden_state_prev": _column(h)}
                 for n, p, h in run.checkpoints
             ],
         },

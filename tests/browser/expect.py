@@ -17,7 +17,6 @@ import numpy as np
 
 WEIGHTS = ("input_weights_U", "hidden_weights_W", "hidden_bias", "output_weights_V", "output_bias")
 MATRICES = ("input_weights_U", "hidden_weights_W", "output_weights_V")
-PER_STEP = ("xs", "hidden_states", "outputs", "probabilities")
 REFS = (*WEIGHTS, "xs", "hidden_states", "hidden_state_prev", "outputs", "probabilities", "target", "loss")
 # Shown with the probability rules (6.2e-5, 0.99994): probabilities, and the loss, which is often tiny.
 SMALL_KEEPING = ("probabilities", "loss")

@@ -16,7 +16,6 @@ from .player import Figure, figures
 
 HOME = "index.html"
 EDGES = "edges/index.html"
-PAGES = [HOME, EDGES, "404.html"]
 WEIGHT_LIMIT = 50_000  # bytes of gzip for the home page and everything it loads
 
 
