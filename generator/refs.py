@@ -17,5 +17,20 @@ PER_STEP = ("target", "loss")
 REFS = (*PARAM_NAMES, *STEPWISE, "hidden_state_prev", *PER_STEP)
 # A name in the code -> the quantity it names (`targets` and `target` both name the target).
 CODE_NAMES = {name: name for name in REFS} | {"targets": "target"}
-# Formatted with format_number(probability=True), so tiny values keep their digits (6.2e-5).
+# Other names in the trace for a quantity: the training record's losses are losses, the target's probability
+# a probability.
+TRACE_NAMES = {"final_loss": "loss", "loss_history": "loss", "recent_loss": "loss", "chance_loss": "loss",
+               "target_probability": "probabilities"}
+# Written so that tiny values keep their digits (6.2e-5, 0.99994): see values.format_quantity.
 SMALL_KEEPING = ("probabilities", "loss")
+# Coloured on the 0..1 scale (q0..q8); the others on the signed scale (s-8..s8), except these, not coloured.
+UNIT_SCALE = ("xs", "probabilities")
+UNTONED = ("target", "loss")
+# Names that hold characters, and names that hold positions in the vocabulary (both written as characters).
+CHARACTERS = ("vocab",)
+CHARACTER_INDICES = ("inputs", "targets")
+
+
+def quantity(name: str) -> str:
+    """The quantity a name in the code or the trace stands for: `targets` -> target, `final_loss` -> loss."""
+    return CODE_NAMES.get(name) or TRACE_NAMES.get(name, name)

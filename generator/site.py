@@ -6,7 +6,6 @@ import errno
 import functools
 import json
 import os
-import posixpath
 import shutil
 import tempfile
 import time
@@ -23,6 +22,8 @@ from .cache import RENDERER_DIGEST, RenderCache, TraceCache, cache_key, digest, 
 from .config import SiteConfig, load_config, theme_folder
 from .errors import BuildError, Problems
 from .learning import training_warnings
+from .links import outside_site
+from .navigation import NavGroup, navigation, page_tree
 from .networks import Outcome, Progress, obtain_traces
 from .pages import SourcePage, read_page
 from .spec import Network, build_network
@@ -158,19 +159,29 @@ class SiteBuilder:
         return None
 
     def _read_pages(self, problems: Problems) -> list[SourcePage]:
-        pages = []
-        for source in sorted(self.layout.content.glob("*.md")):
-            page = read_page(source, self.layout.display(source), problems)
-            if page.slug in RESERVED_SLUGS:
-                problems.error(page.display_path, 1, f"'{page.slug}' is reserved for the site's own files; "
-                                                     "rename the page")
+        """Every Markdown file under content/ (hidden folders aside), in navigation order."""
+        pages: list[SourcePage] = []
+        written: dict[str, str] = {}
+        for source in sorted(self.layout.content.rglob("*.md")):
+            relative = source.relative_to(self.layout.content)
+            if any(part.startswith(".") for part in relative.parts):
+                continue
+            page = read_page(source, self.layout.display(source), problems, relative.with_suffix("").as_posix())
+            if page.slug.split("/")[0] in RESERVED_SLUGS:
+                problems.error(page.display_path, 1, f"'{page.slug.split('/')[0]}' is reserved for the site's own "
+                                                     "files; rename the page or its folder")
+            if page.output_path in written:
+                problems.error(page.display_path, 1, f"this page and {written[page.output_path]} would both be "
+                                                     f"written to {page.output_path}; rename one of them")
+                continue
+            written[page.output_path] = page.display_path
             pages.append(page)
         if not pages:
             problems.error(self.layout.display(self.layout.content), 1, "no Markdown pages found; add content/index.md")
         elif not any(page.slug == "index" for page in pages):
             problems.error(self.layout.display(self.layout.content), 1,
                            "no content/index.md: the site needs a home page")
-        return sorted(pages, key=lambda p: (p.slug != "index", p.order, p.slug))
+        return page_tree(pages).every_page()
 
     def _render(self, config: SiteConfig, theme: Path, pages: list[SourcePage], scans: dict[str, Scan],
                 figures: list[_Figure], traces: dict[str, Trace],
@@ -186,6 +197,7 @@ class SiteBuilder:
         site_key = digest([RENDERER_DIGEST, json.dumps(page_urls, sort_keys=True), *sorted(figure_keys.values())])
         converter: SiteMarkdown | None = None
         links: dict[str, list[tuple[str, str]]] = {}
+        tree = page_tree(pages)
 
         def figure_html(block: RnnBlock) -> str:
             def make() -> str:
@@ -196,7 +208,7 @@ class SiteBuilder:
 
         for page in pages:
             source = "\n".join(page.body)
-            key = digest(["page", site_key, page.output_path, str(page.body_first_line), source])
+            key = digest(["page", site_key, page.slug, page.output_path, str(page.body_first_line), source])
             cached = body_cache.load(key)
             if cached is None:
                 from .render.markdown_ext import PageContext, SiteMarkdown  # Markdown and Pygments load only on a miss
@@ -205,7 +217,7 @@ class SiteBuilder:
                     first_line=page.body_first_line,
                     blocks=[b for b in scans[page.slug].blocks if b.name in traces],
                     render_figure=figure_html,
-                    traces=traces, page_urls=page_urls, output_path=page.output_path)
+                    traces=traces, page_urls=page_urls, output_path=page.output_path, source_dir=page.folder)
                 converter = converter or SiteMarkdown(set(traces))
                 body, links[page.slug] = converter.render(source, context), context.links
                 if not problems.errors:
@@ -213,9 +225,8 @@ class SiteBuilder:
             else:
                 stored = json.loads(cached)
                 body, links[page.slug] = stored["html"], [tuple(link) for link in stored["links"]]
-            files[page.output_path] = _render_page(env, "page.html", config, pages, page.output_path,
-                                                   page, body)
-        files["404.html"] = _render_page(env, "404.html", config, pages, "404.html", None, "")
+            files[page.output_path] = _render_page(env, "page.html", config, tree, page.output_path, page, body)
+        files["404.html"] = _render_page(env, "404.html", config, tree, "404.html", None, "")
         if config.base_url:
             files["sitemap.xml"] = env.get_template("sitemap.xml").render(
                 urls=[config.base_url + p.output_path.removesuffix("index.html") for p in pages]
@@ -273,22 +284,21 @@ def _resolve_references(pages: list[SourcePage], scans: dict[str, Scan], traces:
 
 
 def _check_links(page: SourcePage, links: list[tuple[str, str]], outputs: set[str], problems: Problems) -> None:
-    here = posixpath.dirname(page.output_path)
-    for original, path in links:
+    """Each link as (written, the site file it names, from the root) must name a file of the site."""
+    for original, target in links:
         line = next((i for i, text in enumerate(page.lines, 1) if original in text), page.body_first_line)
-        if path.startswith("/"):
+        if target.startswith("/"):
             problems.error(page.display_path, line, f"link '{original}' starts with '/'; use a relative link so "
                                                     "the site works under any path")
-            continue
-        target = posixpath.normpath(posixpath.join(here, path)) if path else page.output_path
-        if path.endswith("/") or target == ".":
-            target = posixpath.join(target, "index.html").removeprefix("./")
-        if target not in outputs and posixpath.join(target, "index.html") not in outputs:
+        elif outside_site(target):
+            problems.error(page.display_path, line, f"link '{original}' leads out of content/; links are read "
+                                                    f"from the folder of {page.display_path}")
+        elif target not in outputs:
             problems.error(page.display_path, line, f"link '{original}' points to nothing in the site; check the "
-                                                    "file name")
+                                                    "file name (links are read from the page's own folder)")
 
 
-def _render_page(env: jinja2.Environment, template: str, config: SiteConfig, pages: list[SourcePage],
+def _render_page(env: jinja2.Environment, template: str, config: SiteConfig, tree: NavGroup,
                  output_path: str, page: SourcePage | None, body: str) -> bytes:
     depth = output_path.count("/")
     root = "../" * depth
@@ -297,7 +307,7 @@ def _render_page(env: jinja2.Environment, template: str, config: SiteConfig, pag
         "page": page,
         "root": root,
         "content": Markup(body),
-        "nav": [{"title": p.title, "url": root + p.output_path, "current": p is page} for p in pages],
+        "nav": navigation(tree, page, root),
         "canonical": (config.base_url + output_path.removesuffix("index.html")) if config.base_url else "",
     }
     return env.get_template(template).render(context).encode("utf-8")

@@ -88,6 +88,37 @@ def _nonempty_string(value: object) -> str:
     return value
 
 
+ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def unquote(value: str) -> str:
+    """A value written in double quotes, with its escapes (\\n, \\t, \\", \\\\) applied; any other value as written."""
+    if not value.startswith('"'):
+        return value
+    characters: list[str] = []
+    position = 1
+    while position < len(value):
+        character = value[position]
+        if character == '"':
+            if position != len(value) - 1:
+                raise ValueError(f"has {value[position + 1:]!r} after its closing quote; put it inside the quotes")
+            return "".join(characters)
+        if character == "\\":
+            escaped = value[position + 1:position + 2]
+            if escaped not in ESCAPES:
+                raise ValueError(f"has the unknown escape '\\{escaped}'; write \\n, \\t, \\\" or \\\\")
+            characters.append(ESCAPES[escaped])
+            position += 2
+            continue
+        characters.append(character)
+        position += 1
+    raise ValueError("opens a quote it never closes; end the value with \"")
+
+
+def _text(value: object) -> str:
+    return _nonempty_string(unquote(value) if isinstance(value, str) else value)
+
+
 def _optimizer(value: object) -> str:
     if value not in ("sgd", "adagrad"):
         raise ValueError(f"must be 'sgd' or 'adagrad', not {value!r}")
@@ -95,9 +126,9 @@ def _optimizer(value: object) -> str:
 
 
 CONVERTERS: dict[str, Callable[[object], object]] = {
-    "pattern": _nonempty_string,
+    "pattern": _text,
     "length": _integer(1, 10_000_000),
-    "text": _nonempty_string,
+    "text": _text,
     "text-file": _nonempty_string,
     "hidden-size": _integer(1, 64),
     "seq-length": _integer(1, MAX_SHOWN_STEPS),
@@ -107,8 +138,8 @@ CONVERTERS: dict[str, Callable[[object], object]] = {
     "clip": _positive_float,
     "seed": _integer(0, 2**32 - 1),
     "updates": _integer(0, 1_000_000),
-    "inputs": _nonempty_string,
-    "targets": _nonempty_string,
+    "inputs": _text,
+    "targets": _text,
 }
 OPTION_NAMES = (*CONVERTERS, *FIGURE_OPTIONS)
 DEFAULTABLE = tuple(n for n in CONVERTERS if n not in (*TEXT_SOURCES, "length", *WINDOW_OPTIONS))
@@ -163,7 +194,8 @@ def build_network(name: str, options: Mapping[str, object], defaults: Mapping[st
             values[key] = CONVERTERS[key](raw)
         except ValueError as exc:
             complain(key, f"{key} {exc}")
-    text = _training_text(values, base_dir, complain)
+    # A text source whose value was refused is reported already; "no text source" would only add noise.
+    text = None if set(failed) & set(TEXT_SOURCES) else _training_text(values, base_dir, complain)
     _check_window(values, text, complain)
     if failed or text is None:
         return None
@@ -209,7 +241,7 @@ def _training_text(values: dict[str, object], base_dir: Path, report: OptionRepo
 def _read_text_file(base_dir: Path, relative: str, report: OptionReport) -> str | None:
     path = base_dir / relative
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8").removeprefix("\ufeff")
     except FileNotFoundError:
         report("text-file", f"text-file '{relative}' not found (looked for {path})")
     except UnicodeDecodeError:

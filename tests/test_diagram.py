@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -9,8 +10,9 @@ from typing import Any
 import pytest
 
 from generator.model.trace import record_trace
-from generator.render.diagram import CHAR, render_diagram, tone
-from generator.values import format_number
+from generator.render.diagram import CHAR, render_diagram
+from generator.render.tones import tone
+from generator.values import format_quantity
 
 from .project import valid_network
 
@@ -98,7 +100,7 @@ def test_every_value_of_the_window_is_a_cell_with_its_number() -> None:
         else:
             value = trace["steps"][int(t or 0)][ref][int(i or 0)]
         assert g.get("data-value") == repr(value)
-        assert text.text == format_number(value, ref in ("probabilities", "loss"))
+        assert text.text == format_quantity(ref, value)
         seen.add((ref, t, i, j))
     assert len(seen) == 3 * 4 + 9 + 3 + 4 * 3 + 4 + 3 + 5 * (4 + 3 + 4 + 4 + 1 + 1)
 
@@ -112,9 +114,12 @@ def test_markup_in_the_vocabulary_is_escaped() -> None:
 
 
 @pytest.mark.parametrize(("ref", "value", "expected"), [
-    ("hidden_states", 0.0, "s0"), ("hidden_states", -0.0001, "s0"), ("hidden_weights_W", 0.6, "s4"),
-    ("outputs", -0.6, "s-4"), ("outputs", 1e9, "s8"), ("probabilities", 0.0625, "q1"), ("xs", 1.0, "q8"),
-    ("probabilities", 1.5, "q8"),
+    ("hidden_states", 0.0, "s0"), ("hidden_states", -0.0, "s0"), ("hidden_states", -0.0001, "s0"),
+    ("hidden_weights_W", 0.6, "s4"), ("outputs", -0.6, "s-4"), ("outputs", 1e9, "s8"), ("outputs", -1e9, "s-8"),
+    ("outputs", 0.04, "s1"), ("outputs", -0.04, "s0"), ("outputs", math.inf, "s8"), ("outputs", -math.inf, "s-8"),
+    ("probabilities", 0.0625, "q1"), ("probabilities", 0.0624, "q0"), ("xs", 1.0, "q8"), ("xs", 0.0, "q0"),
+    ("probabilities", 1.5, "q8"), ("probabilities", -0.5, "q0"), ("probabilities", math.inf, "q8"),
+    ("outputs", math.nan, ""), ("probabilities", math.nan, ""), ("loss", 2.0, ""), ("target", 1.0, ""),
 ])
-def test_tones_round_halves_up_like_the_script(ref: str, value: float, expected: str) -> None:
+def test_tones_take_the_upper_class_on_a_breakpoint(ref: str, value: float, expected: str) -> None:
     assert tone(ref, value) == expected

@@ -60,6 +60,64 @@ CASES = {
     "malformed option line": (
         {"index.md": _break(TINY_PAGE, ":updates: 20", "updates = 20")},
         f"content/index.md:{BLOCK_LINE + 3}: expected ':option: value'"),
+    "misspelt block, capitals": (
+        {"index.md": _break(TINY_PAGE, "```{rnn} tiny", "```{RNN} tiny")},
+        f"content/index.md:{BLOCK_LINE}: '{{RNN}} tiny' is not an {{rnn}} block: did you mean '```{{rnn}} tiny'?"),
+    "misspelt block, typo": (
+        {"index.md": _break(TINY_PAGE, "```{rnn} tiny", "```{rnm} tiny")},
+        f"content/index.md:{BLOCK_LINE}: '{{rnm}} tiny' is not an {{rnn}} block: did you mean '```{{rnn}} tiny'?"),
+    "misspelt block, no braces": (
+        {"index.md": _break(TINY_PAGE, "```{rnn} tiny", "```rnn tiny")},
+        f"content/index.md:{BLOCK_LINE}: 'rnn tiny' is not an {{rnn}} block: did you mean '```{{rnn}} tiny'?"),
+    "block indented outside a list": (
+        {"index.md": _break(TINY_PAGE, "```{rnn} tiny", "  ```{rnn} tiny")},
+        f"content/index.md:{BLOCK_LINE}: this fence is indented 2 spaces outside a list"),
+    "fence line Markdown cannot read": (
+        {"index.md": TINY_PAGE + '\n```python title="x"\nprint(1)\n```\n'},
+        "content/index.md:19: Markdown cannot read the fence line '```python title=\"x\"'"),
+    "unterminated quoted value": (
+        {"index.md": _break(TINY_PAGE, ":pattern: 10", ':pattern: "10')},
+        f"content/index.md:{BLOCK_LINE + 1}: tiny: pattern opens a quote it never closes"),
+    "unknown escape in a quoted value": (
+        {"index.md": _break(TINY_PAGE, ":pattern: 10", ':pattern: "1\\q0"')},
+        f"content/index.md:{BLOCK_LINE + 1}: tiny: pattern has the unknown escape '\\q'"),
+    "inline reference to a list of groups": (
+        {"index.md": _break(TINY_PAGE, "tiny.steps[0].hidden_states", "tiny.steps")},
+        "content/index.md:8: tiny.steps is a list of groups, not of values; pick one with tiny.steps[0]"),
+    "format on text": (
+        {"index.md": _break(TINY_PAGE, "tiny.steps[0].hidden_states", "tiny.vocab|.2f")},
+        "content/index.md:8: tiny.vocab is text, and a format ('|.2f') applies to numbers only"),
+    "order that is not a number": (
+        {"index.md": _break(TINY_PAGE, "order = 0", 'order = "first"')},
+        "content/index.md:3: front matter 'order' must be a whole number, not 'first'"),
+    "misspelt front matter key": (
+        {"index.md": _break(TINY_PAGE, 'title = "Tiny"', 'titel = "Tiny"')},
+        "content/index.md:2: unknown front matter key 'titel'; did you mean 'title'?"),
+    "empty title": (
+        {"index.md": _break(TINY_PAGE, 'title = "Tiny"', 'title = ""')},
+        "content/index.md:2: front matter 'title' is empty, which would make an invisible link"),
+    "YAML front matter it cannot read": (
+        {"index.md": _break(TINY_PAGE, '+++\ntitle = "Tiny"\norder = 0\n+++', "---\ntitle: [Tiny]\n---")},
+        "content/index.md:2: front matter 'title' has '[Tiny]', which YAML reads as something other than text; "
+        'quote it, or write TOML between +++ lines: title = "[Tiny]"'),
+    "YAML front matter, misspelt key": (
+        {"index.md": _break(TINY_PAGE, '+++\ntitle = "Tiny"\norder = 0\n+++', "---\ntitel: Tiny\n---")},
+        "content/index.md:2: unknown front matter key 'titel'; did you mean 'title'?"),
+    "YAML front matter never closed": (
+        {"index.md": _break(TINY_PAGE, '+++\ntitle = "Tiny"\norder = 0\n+++', "---\ntitle: Tiny\n")},
+        "content/index.md:1: front matter opened with --- is never closed"),
+    "two pages written to one place": (
+        {"index.md": TINY_PAGE, "guide.md": "# Guide\n", "guide/index.md": "# Guide index\n"},
+        "content/guide.md:1: this page and content/guide/index.md would both be written to guide/index.html"),
+    "page in a reserved folder": (
+        {"index.md": TINY_PAGE, "static/notes.md": "# Notes\n"},
+        "content/static/notes.md:1: 'static' is reserved for the site's own files"),
+    "link that leads out of content": (
+        {"index.md": TINY_PAGE, "guide/intro.md": "# Intro\n\n[up](../../README.md)\n"},
+        "content/guide/intro.md:3: link '../../README.md' leads out of content/"),
+    "link read against the page's own folder": (
+        {"index.md": TINY_PAGE, "guide/intro.md": "# Intro\n\n[other](other.md)\n"},
+        "content/guide/intro.md:3: link 'other.md' points to nothing in the site"),
     "bad front matter": (
         {"index.md": _break(TINY_PAGE, 'title = "Tiny"', "title = Tiny")},
         "content/index.md:2: front matter is not valid TOML"),
@@ -89,6 +147,7 @@ def _assert_fails_cleanly(root: Path, expected: str) -> None:
 def test_bad_input_is_reported_at_its_line(built: Path, case: str) -> None:
     pages, expected = CASES[case]
     for name, text in pages.items():
+        (built / "content" / name).parent.mkdir(parents=True, exist_ok=True)
         (built / "content" / name).write_text(text, encoding="utf-8")
     _assert_fails_cleanly(built, expected)
 

@@ -9,13 +9,17 @@ import pytest
 from generator.blocks import scan
 from generator.errors import Problems
 from generator.render.markdown_ext import PageContext, SiteMarkdown
-from generator.values import InlineReferenceError, format_number, resolve
+from generator.values import InlineReferenceError, resolve
 
 TRACE: dict[str, Any] = {
     "name": "net",
-    "vocab": ["a", "b"],
-    "steps": [{"hidden_states": [0.7213, -0.004, 0.9649], "probabilities": [6.2e-5, 0.999938], "loss": 2.5}],
-    "training": {"updates": 6400},
+    "vocab": [" ", "\n", "0", "a"],
+    "inputs": [3, 0, 2],
+    "targets": [0, 2, 1],
+    "spec": {"inputs": "a 0", "optimizer": "sgd"},
+    "steps": [{"hidden_states": [0.7213, -0.004, 0.9649], "probabilities": [6.2e-5, 0.999938], "loss": 2.5},
+              {"hidden_states": [0.125, 0.375, -0.125], "probabilities": [0.5, 0.5], "loss": 0.0046}],
+    "training": {"updates": 6400, "final_loss": 0.0046, "loss_history": [1.39, 0.0046]},
 }
 
 
@@ -50,7 +54,7 @@ def test_scan_reports_bad_names_and_lines() -> None:
 
 def test_inline_values_render_from_the_trace() -> None:
     html = render("h = {rnn}`net.steps[0].hidden_states`, p = {rnn}`net.steps[0].probabilities[0]`, "
-                  "q = {rnn}`net.steps[-1].probabilities[1]`, n = {rnn}`net.training.updates`.")
+                  "q = {rnn}`net.steps[0].probabilities[1]`, n = {rnn}`net.training.updates`.")
     assert '<span class="rnn-value">[0.72, 0.00, 0.96]</span>' in html
     assert '<span class="rnn-value">6.2e-5</span>' in html
     assert '<span class="rnn-value">0.99994</span>' in html
@@ -65,8 +69,21 @@ def test_code_spans_keep_the_syntax_literal() -> None:
 @pytest.mark.parametrize(("reference", "text"), [
     ("net.steps[0].loss|.3f", "2.500"),
     ("net.steps[0].probabilities[1]|.2%", "99.99%"),
-    ("net.vocab", "[a, b]"),
     ("net.steps[0].hidden_states[0]", "0.72"),
+    # One rule per quantity, chosen by the path's last named key: every loss keeps its small digits.
+    ("net.steps[1].loss", "4.6e-3"),
+    ("net.steps[-1].loss", "4.6e-3"),
+    ("net.training.final_loss", "4.6e-3"),
+    ("net.training.loss_history", "[1.39, 4.6e-3]"),
+    ("net.steps[1].hidden_states", "[0.12, 0.38, -0.12]"),  # exact ties round half to even
+    # Characters are written so a reader can see them; inputs and targets are positions of characters.
+    ("net.vocab", "[' ', '\\n', '0', 'a']"),
+    ("net.vocab[0]", "' '"),
+    ("net.inputs", "['a', ' ', '0']"),
+    ("net.targets[-1]", "'\\n'"),
+    ("net.inputs|d", "[3, 0, 2]"),
+    ("net.spec.inputs", "a 0"),  # an option's text is text, not characters of the vocabulary
+    ("net.spec.optimizer", "sgd"),
 ])
 def test_formats(reference: str, text: str) -> None:
     assert resolve({"net": TRACE}, reference) == text
@@ -74,7 +91,7 @@ def test_formats(reference: str, text: str) -> None:
 
 @pytest.mark.parametrize(("reference", "words"), [
     ("nett.vocab", "did you mean 'net'"),
-    ("net.steps[3].loss", "out of range: net.steps has 1 items"),
+    ("net.steps[3].loss", "out of range: net.steps has 2 items"),
     ("net.steps[0]", "is a group"),
     ("net.vocab.x", "has no 'x'"),
     ("net.training.updates[0]", "not a list"),
@@ -84,15 +101,6 @@ def test_formats(reference: str, text: str) -> None:
 def test_bad_references_explain_themselves(reference: str, words: str) -> None:
     with pytest.raises(InlineReferenceError, match=words.replace("[", r"\[").replace("(", r"\(")):
         resolve({"net": TRACE}, reference)
-
-
-@pytest.mark.parametrize(("value", "probability", "text"), [
-    (0.7213, False, "0.72"), (-0.004, False, "0.00"), (-0.76, False, "-0.76"), (6.2e-5, True, "6.2e-5"),
-    (0.004999, True, "5.0e-3"), (0.5021, True, "0.50"), (0.9998, True, "0.9998"), (0.99994, True, "0.99994"),
-    (1 - 1e-9, True, "1.00"), (0.0, True, "0.00"), (1.0, True, "1.00"),
-])
-def test_number_format(value: float, probability: bool, text: str) -> None:
-    assert format_number(value, probability) == text
 
 
 def test_md_links_point_at_pages_relative_to_the_page() -> None:
@@ -108,3 +116,45 @@ def test_code_blocks_are_highlighted() -> None:
 def test_heading_ids_never_collide_with_figure_ids() -> None:
     html = render("# Net\n\n## Other\n")
     assert '<h1 id="net-section">Net</h1>' in html and '<h2 id="other">Other</h2>' in html
+
+
+def test_block_indented_in_a_list_item_becomes_a_figure_in_that_item() -> None:
+    source = ("1. Train it:\n\n   ```{rnn} net\n   :pattern: ab\n   :length: 10\n   ```\n\n2. Look.\n\n"
+              "- nested, no blank line:\n    ```{rnn} other\n    :text: abab\n    ```\n")
+    problems = Problems()
+    found = scan(source.splitlines(), 1, "page.md", problems)
+    assert not problems.errors
+    assert [(b.name, b.line, b.end_line, b.options) for b in found.blocks] == [
+        ("net", 3, 6, {"pattern": "ab", "length": "10"}), ("other", 11, 13, {"text": "abab"})]
+    html = render(source)
+    assert render(source.replace("    ", "\t")) == html  # a tab is four spaces, as Python-Markdown reads it
+    assert '<li>\n<p>Train it:</p>\n<figure data-rnn="net"></figure>\n</li>' in html
+    assert '<li>\n<p>nested, no blank line:</p>\n<figure data-rnn="other"></figure>\n</li>' in html
+
+
+def errors_of(lines: list[str]) -> list[tuple[int, str]]:
+    problems = Problems()
+    scan(lines, 1, "page.md", problems)
+    return [(p.line, p.message) for p in problems.errors]
+
+
+def test_fences_are_read_as_python_markdown_reads_them() -> None:
+    # Indented 4 spaces outside a list is an indented code block: shown as code, not a network.
+    indented = ["Text.", "", "    ```{rnn} shown", "    :pattern: ab", "    ```"]
+    assert errors_of(indented) == [] and scan(indented, 1, "page.md", Problems()).blocks == []
+    # A fence indented in a list that is not {rnn} is not a fence for Python-Markdown: its text is prose.
+    found = scan(["- item", "", "    ```python", "    {rnn}`net.vocab`", "    ```"], 1, "page.md", Problems())
+    assert found.references == [(4, "net.vocab")]
+    # Ordinary languages, attribute lists and hl_lines are fine; R is not mistaken for rnn.
+    for line in ("```python", "```r", "``` .c", "```{.python #id}", '```python hl_lines="1 2"', "~~~"):
+        assert errors_of([line, "x", line[:3]]) == [], line
+    # A block quote cannot hold a fence, nor can a list marker's line.
+    assert errors_of(["> ```{rnn} net", "> :pattern: ab", "> ```"])[0][0] == 1
+    assert errors_of(["1. ```{rnn} net", "   :pattern: ab", "   ```"])[0][0] == 1
+
+
+def test_links_keep_their_query_and_fragment_and_are_percent_encoded() -> None:
+    html = render("[a](pic.png?v=2#top) [b](my%20notes.txt) ![c](café.png)",
+                  page_urls={"index": "index.html", "guide/index": "guide/index.html"})
+    assert 'href="../pic.png?v=2#top"' in html and 'href="../my%20notes.txt"' in html
+    assert 'src="../caf%C3%A9.png"' in html

@@ -11,7 +11,7 @@ import pytest
 from generator.model import rnn
 from generator.model.trace import record_trace
 from generator.render.program import Mark, forward_source, record_program
-from generator.values import format_number
+from generator.values import format_quantity
 
 from .project import valid_network
 
@@ -99,10 +99,11 @@ def test_sentences_carry_the_numbers() -> None:
     for t, step in enumerate(trace["steps"]):
         state = next(s for s in states if Mark("hidden_states", t) in s.produced)
         assert state.sentence.startswith(f"hidden_states[{t}] = tanh(")
-        assert "[" + ", ".join(format_number(v) for v in step["hidden_states"]) + "]" in state.sentence
+        shown = ", ".join(format_quantity("hidden_states", v) for v in step["hidden_states"])
+        assert f"[{shown}]" in state.sentence
     character = next(s for s in states if s.sentence.startswith("character = inputs[0]"))
     assert character.sentence.endswith(f"= {trace['inputs'][0]} ({trace['vocab'][trace['inputs'][0]]!r})")
-    assert states[-1].sentence.endswith(f"loss = {format_number(trace['steps'][-1]['loss'], True)}")
+    assert states[-1].sentence.endswith(f"loss = {format_quantity('loss', trace['steps'][-1]['loss'])}")
 
 
 def _forward_with_a_comment_and_a_step(params: rnn.Params, inputs: list[int], targets: list[int],

@@ -99,3 +99,26 @@ def test_site_defaults_are_checked() -> None:
     fine = {"hidden-size": 4, "optimizer": "adagrad", "learning-rate": 0.5}
     assert check_defaults(fine, lambda option, message: found.append((option, message))) == fine
     assert len(found) == 3
+
+
+def test_quoted_values_keep_their_spaces_and_escapes() -> None:
+    network = valid_network("net", {"pattern": '"hello world "', "length": "24", "inputs": '" h"', "targets": '"he"'})
+    assert network.text == "hello world hello world " and network.spec.inputs == " h"
+    assert valid_network("net", {"text": r'"a\tb\nab\\a\"b"'}).text == 'a\tb\nab\\a"b'
+    assert valid_network("net", {"text": 'say "ab" ab'}).text == 'say "ab" ab'  # unquoted: written as it stands
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ('"ab', "pattern opens a quote it never closes"),
+    ('"ab" cd', "pattern has ' cd' after its closing quote"),
+    (r'"a\b"', "pattern has the unknown escape '\\b'"),
+    ('""', "pattern must be a non-empty string"),
+])
+def test_bad_quoted_values_are_named(value: str, message: str) -> None:
+    found = errors_of({"pattern": value, "length": "20"})
+    assert [m for _, m in found if m.startswith(message)] and len(found) == 1, found
+
+
+def test_a_byte_order_mark_is_not_a_character(tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_bytes("\ufeffabababab".encode())
+    assert valid_network("net", {"text-file": "t.txt"}, base=tmp_path).vocab == ["a", "b"]

@@ -9,9 +9,9 @@ from html import escape
 
 from markupsafe import Markup
 
-from ..refs import SMALL_KEEPING
 from ..tracefile import Trace
-from ..values import format_number
+from ..values import character_label, format_quantity
+from .tones import tone
 
 LABEL_SIZE = 11  # px; the stylesheet sets the same sizes
 CHAR = 0.62  # advance of a monospace character in em, a little above DejaVu Sans Mono's 0.602
@@ -23,20 +23,7 @@ STEP_GAP = 20
 BAND_GAP = 28
 BLOCK_GAP = 26
 MARGIN = 4
-TONES = 8  # colour steps on each side of zero
-SQUASH = 0.6
 WEIGHTS_ROW = 960  # weights wrap to a new line past this width, or past the network's if wider
-
-
-def tone(ref: str, value: float) -> str:
-    """The colour class of a value: s-8..s8 on the signed scale, q0..q8 for inputs and probabilities.
-
-    Signed values are squashed by v / (|v| + 0.6) first, so 0.1 and 4 both read. The script computes the same
-    classes (rounding halves up, like Math.round), and the stylesheet maps them to colours.
-    """
-    if ref in ("xs", "probabilities"):
-        return f"q{math.floor(min(1.0, max(0.0, value)) * TONES + 0.5)}"
-    return f"s{math.floor(value / (abs(value) + SQUASH) * TONES + 0.5)}"
 
 
 def text_width(text: str, size: float = LABEL_SIZE) -> int:
@@ -60,7 +47,8 @@ def _attributes(pairs: dict[str, object]) -> str:
 def _cell(x: float, y: float, width: float, ref: str, value: float | None, text: str,
           t: int | None = None, i: int | None = None, j: int | None = None) -> str:
     """One number: a tile coloured by its value's class, with its formatted text."""
-    css = "c" if value is None or ref in ("loss", "target") else f"c {tone(ref, value)}"
+    colour = tone(ref, value) if value is not None else ""
+    css = f"c {colour}" if colour else "c"
     attributes: dict[str, object] = {"class": css, "data-ref": ref, "data-t": t, "data-i": i, "data-j": j}
     if value is not None:
         attributes["data-value"] = repr(value)
@@ -84,14 +72,13 @@ def _label(x: float, y: float, text: str, css: str = "l", ref: str | None = None
 
 def _column(x: float, y: float, ref: str, values: list[float], t: int | None = None,
             width: float = STEP_W) -> str:
-    small = ref in SMALL_KEEPING
-    cells = [_cell(x, y + i * ROW, width, ref, v, format_number(v, small), t, i) for i, v in enumerate(values)]
+    cells = [_cell(x, y + i * ROW, width, ref, v, format_quantity(ref, v), t, i) for i, v in enumerate(values)]
     return _group(x, y, width, len(values), ref, cells, t)
 
 
 def _matrix(x: float, y: float, ref: str, rows: list[list[float]], columns: bool) -> str:
     """A weight: a grid of cells, data-j on each when the weight is a matrix (not a flat bias)."""
-    cells = [_cell(x + j * WEIGHT_W, y + i * ROW, WEIGHT_W - 2, ref, v, format_number(v), None, i,
+    cells = [_cell(x + j * WEIGHT_W, y + i * ROW, WEIGHT_W - 2, ref, v, format_quantity(ref, v), None, i,
                    j if columns else None)
              for i, row in enumerate(rows) for j, v in enumerate(row)]
     return _group(x, y, len(rows[0]) * WEIGHT_W - 2, len(rows), ref, cells)
@@ -109,7 +96,7 @@ class _Layout:
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
-        self.vocab = [repr(c) for c in trace["vocab"]]
+        self.vocab = [character_label(c) for c in trace["vocab"]]
         self.hidden = len(trace["hidden_state_prev"])
         self.steps = len(trace["steps"])
         self.parts: list[str] = []
@@ -149,7 +136,7 @@ class _Layout:
             self.parts.append(_label(self.labels_x, y + 14, ref, "l e", ref))
             for t in range(self.steps):
                 value = steps[t]["loss"] if ref == "loss" else None
-                text = format_number(value, True) if value is not None else self.vocab[trace["targets"][t]]
+                text = format_quantity(ref, value) if value is not None else self.vocab[trace["targets"][t]]
                 cell = _cell(self.step_x(t), y, STEP_W, ref, value, text, t)
                 self.parts.append(_group(self.step_x(t), y, STEP_W, 1, ref, [cell], t))
             y += ROW + 4

@@ -8,13 +8,15 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from .. import values
 from ..model import rnn
-from ..refs import PARAM_NAMES, SMALL_KEEPING
+from ..refs import PARAM_NAMES, SMALL_KEEPING, UNIT_SCALE, UNTONED
 from ..tracefile import Trace, script_safe_json
-from ..values import format_number, format_vector
+from ..values import character_label, format_quantity, format_vector
 from .diagram import render_diagram
 from .listing import listing_html
 from .program import forward_source, record_program
+from .tones import SIGNED_BREAKS, TONES, UNIT_BREAKS
 
 # The training record stays in traces/NAME.json; the page plays the forward pass only.
 NOT_INLINE = ("checkpoints", "loss_history", "loss_history_updates")
@@ -33,16 +35,21 @@ def _listing(source: str) -> Markup:
     return listing_html(source)
 
 
-def _vector(values: list[float], ref: str) -> str:
-    return format_vector(values, ref in SMALL_KEEPING)
+def number_rules() -> dict[str, Any]:
+    """What the player's script needs to write and colour numbers as the build does, from their one definition."""
+    return {"decimals": values.DECIMALS, "small_below": values.SMALL_BELOW, "near_one": values.NEAR_ONE,
+            "most_decimals": values.MOST_DECIMALS, "small_keeping": list(SMALL_KEEPING),
+            "unit_scale": list(UNIT_SCALE), "untoned": list(UNTONED), "tones": TONES,
+            "unit_breaks": list(UNIT_BREAKS), "signed_breaks": list(SIGNED_BREAKS)}
 
 
 def number_rows(trace: Trace) -> list[dict[str, str]]:
     """One row per time step, every value in the page's number format."""
     vocab = trace["vocab"]
-    return [{"t": str(t), "input": repr(vocab[trace["inputs"][t]]), "target": repr(vocab[trace["targets"][t]]),
-             **{ref: _vector(step[ref], ref) for ref in ("xs", "hidden_states", "outputs", "probabilities")},
-             "loss": format_number(step["loss"], True)} for t, step in enumerate(trace["steps"])]
+    return [{"t": str(t), "input": character_label(vocab[trace["inputs"][t]]),
+             "target": character_label(vocab[trace["targets"][t]]),
+             **{ref: format_vector(ref, step[ref]) for ref in ("xs", "hidden_states", "outputs", "probabilities")},
+             "loss": format_quantity("loss", step["loss"])} for t, step in enumerate(trace["steps"])]
 
 
 def weight_rows(trace: Trace) -> list[tuple[str, str]]:
@@ -50,8 +57,8 @@ def weight_rows(trace: Trace) -> list[tuple[str, str]]:
     rows = []
     for name in (*PARAM_NAMES, "hidden_state_prev"):
         values = trace["params"].get(name, trace["hidden_state_prev"])
-        text = ", ".join(_vector(row, name) for row in values) if isinstance(values[0], list) else _vector(
-            values, name)
+        text = ", ".join(format_vector(name, row) for row in values) if isinstance(values[0], list) else (
+            format_vector(name, values))
         rows.append((name, text))
     return rows
 
@@ -64,6 +71,7 @@ def render_figure(env: jinja2.Environment, trace: Trace, caption: str) -> str:
         "trace": trace,
         "caption": caption,
         "trace_json": Markup(script_safe_json(inline_trace(trace))),
+        "rules_json": Markup(script_safe_json(number_rules())),
         "states": states,
         "diagram": diagram,
         "beside_code": diagram.width <= BESIDE_CODE,

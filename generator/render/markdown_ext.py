@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, unquote
 
 import markdown
 from markdown.extensions import Extension, toc
@@ -15,7 +15,8 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from ..blocks import INLINE_REF, RnnBlock
+from ..blocks import INLINE_REF, TAB_LENGTH, RnnBlock
+from ..links import link_target, relative_href
 from ..values import InlineReferenceError, resolve
 
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
@@ -31,6 +32,7 @@ class PageContext:
     traces: Mapping[str, Mapping[str, Any]]
     page_urls: Mapping[str, str]
     output_path: str
+    source_dir: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -49,8 +51,13 @@ class FigurePreprocessor(Preprocessor):
             start = block.line - page.first_line
             end = block.end_line - page.first_line
             placeholder = self.md.htmlStash.store(page.render_figure(block))
-            result[start:end + 1] = ["", placeholder, ""]
+            result[start:end + 1] = ["", _list_indent(block.indent) + placeholder, ""]
         return result
+
+
+def _list_indent(indent: int) -> str:
+    """A block indented in a list item stays in it: Python-Markdown nests content by whole tab stops."""
+    return " " * (-(-indent // TAB_LENGTH) * TAB_LENGTH)
 
 
 class InlineValueProcessor(InlineProcessor):
@@ -72,14 +79,14 @@ class InlineValueProcessor(InlineProcessor):
 
 
 class LinkProcessor(Treeprocessor):
-    """Point `.md` links at page URLs and record every internal link for checking."""
+    """Read every relative link against the Markdown file, write it for the page's output path, record it."""
 
     def __init__(self, md: markdown.Markdown, extension: RnnExtension) -> None:
         super().__init__(md)
         self.extension = extension
 
     def run(self, root: etree.Element) -> None:
-        """Rewrite and collect links in place."""
+        """Rewrite and collect links in place: (as written, the site file it names)."""
         page = self.extension.page
         for element in root.iter():
             attribute = {"a": "href", "img": "src"}.get(element.tag)
@@ -87,13 +94,14 @@ class LinkProcessor(Treeprocessor):
             if attribute is None or value is None or value.startswith("#") or SCHEME.match(value):
                 continue
             path, _, fragment = value.partition("#")
-            here = posixpath.dirname(page.output_path)
-            if path.endswith(".md") and not path.startswith("/"):
-                slug = posixpath.normpath(path)[:-3]
-                if slug in page.page_urls:
-                    path = posixpath.relpath(page.page_urls[slug], here or ".")
-                    element.set(attribute, path + (f"#{fragment}" if fragment else ""))
-            page.links.append((value, path))
+            path, _, query = path.partition("?")
+            if path.startswith("/"):
+                page.links.append((value, path))
+                continue
+            target = link_target(unquote(path), page.source_dir, page.page_urls)
+            href = quote(relative_href(target, page.output_path))
+            element.set(attribute, href + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else ""))
+            page.links.append((value, target))
 
 
 class RnnExtension(Extension):

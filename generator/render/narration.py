@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from ..model import rnn
-from ..refs import CODE_NAMES, SMALL_KEEPING
-from ..values import format_number, format_vector
+from ..refs import quantity
+from ..values import character_label, format_quantity, format_vector
 
 Scope = dict[str, Any]
 # forward's arguments that hold indices into the vocabulary.
@@ -94,22 +94,22 @@ def _root_name(node: ast.expr) -> str | None:
 
 def number_text(value: Any, name: str | None) -> str:
     """A value in the page's number format: arrays as [a, b, c], big arrays by their shape."""
-    small_keeping = CODE_NAMES.get(name or "") in SMALL_KEEPING
+    ref = quantity(name or "")
     if isinstance(value, np.ndarray):
         if value.size > LONGEST_LISTED or (value.ndim == 2 and value.shape[1] > 1):
             return "a " + "×".join(str(n) for n in value.shape) + " array"
-        return format_vector(value.ravel(), small_keeping)
+        return format_vector(ref, value.ravel())
     if isinstance(value, bool | int | np.integer):
         return str(int(value))
     if isinstance(value, float | np.floating):
-        return format_number(float(value), small_keeping)
+        return format_quantity(ref, float(value))
     return repr(value)
 
 
 def _index_note(node: ast.expr, value: Any, vocab: list[str]) -> str:
     """` ('l')` when the value is an index into the vocabulary, read from inputs or targets."""
     if isinstance(node, ast.Subscript) and _root_name(node) in VOCAB_INDICES:
-        return f" ({vocab[int(value)]!r})"
+        return f" ({character_label(vocab[int(value)])})"
     return ""
 
 

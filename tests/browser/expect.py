@@ -1,8 +1,8 @@
 """What the page should show, worked out independently of the generator.
 
 The forward pass is recomputed here in numpy from the trace's `params` (generator.model.rnn is not
-imported), and the player's number format is re-implemented in Python with JavaScript's rounding
-(`toFixed` and `toExponential` round exact ties away from zero).
+imported), and the page's number format is re-implemented with `decimal` on each float's exact value:
+ties round half to even, as Python's f-format does and as the player's script must too.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 
 import numpy as np
@@ -112,20 +112,22 @@ def recompute(trace: dict[str, Any]) -> Expected:
 
 
 def _fixed(value: float, decimals: int) -> str:
-    """JavaScript's Number.prototype.toFixed: exact binary value, ties away from zero."""
-    quantum = Decimal(1).scaleb(-decimals)
-    text = str(Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP))
-    return text
+    """The exact binary value to `decimals` places, ties to even ('-0.00' for small negatives)."""
+    with localcontext() as context:
+        context.prec = 800  # enough for every double's exact value
+        return str(Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN))
 
 
 def _exponential(value: float) -> str:
-    """JavaScript's toExponential(1): '6.2e-5' (no '+', no leading zeros in the exponent)."""
+    """Two significant digits, ties to even, as '6.2e-5' (no '+', no leading zeros in the exponent)."""
     exact = Decimal(value)
     exponent = exact.adjusted()
-    mantissa = exact.scaleb(-exponent).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    if mantissa >= 10:
-        exponent += 1
-        mantissa = exact.scaleb(-exponent).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    with localcontext() as context:
+        context.prec = 800
+        mantissa = exact.scaleb(-exponent).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+        if mantissa >= 10:
+            exponent += 1
+            mantissa = exact.scaleb(-exponent).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
     return f"{mantissa}e{exponent}"
 
 
@@ -136,15 +138,19 @@ def cell_text(ref: str, value: float) -> str:
 
 def format_number(value: float, probability: bool = False) -> str:
     """The cell format: two decimals ('-0.00' shown as '0.00'); probabilities near 0 or 1 keep digits."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
     if probability and 0 < value < 0.005:
         return _exponential(value)
     if probability and 0.995 <= value < 1:
-        decimals = min(6, math.ceil(-math.log10(1 - value)))
+        gap = 1 - Decimal(value)
+        decimals = next((d for d in range(1, 6) if gap >= Decimal(10) ** -d), 6)  # shows 1 - p's first digit
         text = _fixed(value, decimals)
         return "1.00" if text.startswith("1") else text
     text = _fixed(value, 2)
     return "0.00" if text == "-0.00" else text
-
 
 
 @dataclass

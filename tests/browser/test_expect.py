@@ -1,4 +1,4 @@
-"""The suite's own yardsticks: the Python re-implementation of the cell format, on known cases."""
+"""The suite's own yardsticks: the independent re-implementation of the cell format, on known cases."""
 
 from __future__ import annotations
 
@@ -10,8 +10,14 @@ from .expect import cell_text, format_number
 @pytest.mark.parametrize(("value", "probability", "text"), [
     (-0.001, False, "0.00"),  # never "-0.00"
     (-0.006, False, "-0.01"),
-    (0.125, False, "0.13"),  # JavaScript's toFixed: an exact tie rounds away from zero
-    (-0.125, False, "-0.13"),
+    (0.125, False, "0.12"),  # an exact tie rounds half to even, as in Python (toFixed would give 0.13)
+    (-0.125, False, "-0.12"),
+    (0.375, False, "0.38"),
+    (0.015, False, "0.01"),  # 0.015 is a little below 0.015: not a tie
+    (float("nan"), True, "NaN"),
+    (float("-inf"), False, "-∞"),
+    (1e21, False, "1000000000000000000000.00"),
+    (5e-324, True, "4.9e-324"),
     (1.0, False, "1.00"),
     (6.2e-5, True, "6.2e-5"),  # one decimal of mantissa, no '+' or leading zero in the exponent
     (0.00499, True, "5.0e-3"),

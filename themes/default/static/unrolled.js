@@ -7,25 +7,79 @@
   var HASH_MS = 250;
   var players = {};
 
-  // values.format_number, for the few values shown before their final one (xs starts as zeros).
-  function format(v, smallKeeping) {
-    if (smallKeeping && v > 0 && v < 0.005) {
-      var parts = v.toExponential(1).split("e");
-      return parts[0] + "e" + Number(parts[1]);
-    }
-    if (smallKeeping && v >= 0.995 && v < 1) {
-      var text = v.toFixed(Math.min(6, Math.ceil(-Math.log10(1 - v))));
-      return text.charAt(0) === "1" ? "1.00" : text;
-    }
-    var s = v.toFixed(2);
-    return s === "-0.00" ? "0.00" : s;
+  // --- numbers: shared with generator/values.py ---
+  // How a quantity is written and coloured, exactly as the build does it. The rules come from the page
+  // (generator/render/figure.py writes them from their one Python definition); the rounding is Python's,
+  // half to even on a number's exact binary value, worked out in BigInt: toFixed rounds ties away from zero.
+  var rulesScript = document.querySelector("script[data-rnn-rules]");
+  var rules = rulesScript ? JSON.parse(rulesScript.textContent) : null;
+  var ONE = BigInt(1), TWO = BigInt(2), TEN = BigInt(10);
+
+  // A finite |x| as n / 2^k, n and k BigInts (doubling a double is exact).
+  function exactly(x) {
+    var k = 0;
+    for (x = Math.abs(x); !Number.isInteger(x); k++) x *= 2;
+    return { n: BigInt(x), k: BigInt(k) };
   }
 
-  // diagram.tone: the colour class of a value.
-  function tone(ref, v) {
-    if (ref === "xs" || ref === "probabilities") return "q" + Math.round(Math.min(1, Math.max(0, v)) * 8);
-    return "s" + Math.round(v / (Math.abs(v) + 0.6) * 8);
+  // |x| * 10^shift (shift >= 0) rounded to a whole number, half to even.
+  function rounded(x, shift) {
+    var exact = exactly(x), num = exact.n * TEN ** BigInt(shift), den = ONE << exact.k;
+    var whole = num / den, twice = num % den * TWO;
+    return twice > den || (twice === den && whole % TWO === ONE) ? whole + ONE : whole;
   }
+
+  // Python's f"{x:.{decimals}f}" (decimals >= 1), "-" included for negative values and -0.
+  function fixed(x, decimals) {
+    var digits = rounded(x, decimals).toString().padStart(decimals + 1, "0"), point = digits.length - decimals;
+    return (x < 0 || Object.is(x, -0) ? "-" : "") + digits.slice(0, point) + "." + digits.slice(point);
+  }
+
+  // Python's f"{x:.1e}" for 0 < x < 1, its exponent written as a plain integer: 6.2e-5. The mantissa
+  // reaches 100 when x rounds up to the next power of ten (9.96e-4: 1.0e-3), or when log10(x) comes out a
+  // hair below the whole number it equals; one step up mends both. (A hair above is harmless: x then
+  // rounds to 10 at that power, which is right.)
+  function exponential(x) {
+    var e = Math.floor(Math.log10(x)), mantissa = rounded(x, 1 - e);
+    if (mantissa >= 100) mantissa = rounded(x, 1 - ++e);
+    var digits = mantissa.toString();
+    return digits.charAt(0) + "." + digits.charAt(1) + "e" + e;
+  }
+
+  // The fewest decimals that show the first digit of 1 - x, at most most_decimals (compared exactly;
+  // 1 - x is exact for x near 1).
+  function decimalsNearOne(x) {
+    var gap = exactly(1 - x), whole = ONE << gap.k;
+    for (var d = 1; d < rules.most_decimals; d++) if (gap.n * TEN ** BigInt(d) >= whole) return d;
+    return rules.most_decimals;
+  }
+
+  // values.format_quantity: how a number of the quantity `ref` (a data-ref name) is written.
+  function formatValue(ref, v) {
+    if (v !== v) return "NaN";
+    if (!isFinite(v)) return v > 0 ? "\u221e" : "-\u221e";
+    var smallKeeping = rules.small_keeping.indexOf(ref) >= 0, text;
+    if (smallKeeping && v > 0 && v < rules.small_below) return exponential(v);
+    if (smallKeeping && v >= rules.near_one && v < 1) {
+      text = fixed(v, decimalsNearOne(v));
+      return text.charAt(0) === "1" ? fixed(1, rules.decimals) : text;
+    }
+    text = fixed(v, rules.decimals);
+    return Number(text) === 0 ? text.replace("-", "") : text;
+  }
+
+  // tones.tone: the colour class of a value, "" for none; a value on a breakpoint takes the upper class.
+  function toneOf(ref, v) {
+    if (rules.untoned.indexOf(ref) >= 0 || v !== v) return "";
+    var unit = rules.unit_scale.indexOf(ref) >= 0, breaks = unit ? rules.unit_breaks : rules.signed_breaks, k = 0;
+    while (k < breaks.length && breaks[k] <= v) k++;
+    return unit ? "q" + k : "s" + (k - rules.tones);
+  }
+
+  var api = window.unrolled = window.unrolled || {};
+  api.format = formatValue;
+  api.tone = toneOf;
+  // --- end numbers ---
 
   function number(el, name) {
     var v = el.getAttribute(name);
@@ -100,14 +154,14 @@
       for (var n = 0; n < c.history.length && c.history[n][0] <= k; n++) entry = c.history[n];
       var text = "", value = null;
       if (entry && entry[1] === null) { text = c.final; value = c.value; }
-      else if (entry) { value = String(entry[1]); text = format(entry[1], c.ref === "probabilities"); }
+      else if (entry) { value = String(entry[1]); text = formatValue(c.ref, entry[1]); }
       var key = text + "|" + value;
       if (key === c.shown) return;
       c.shown = key;
       c.text.textContent = text;
       c.el.classList.toggle("e", !entry);
       if (c.tone) c.el.classList.remove(c.tone);
-      c.tone = value === null || c.ref === "loss" ? "" : tone(c.ref, Number(value));
+      c.tone = value === null ? "" : toneOf(c.ref, Number(value));
       if (c.tone) c.el.classList.add(c.tone);
       if (value === null) c.el.removeAttribute("data-value");
       else c.el.setAttribute("data-value", value);
@@ -207,7 +261,9 @@
       tip.hidden = !c;
       if (!c) return;
       var index = c.j === null ? "[" + c.i + "]" : "[" + c.i + ", " + c.j + "]";
-      tip.textContent = c.ref + (c.t === null ? "" : "[" + c.t + "]") + (c.i === null ? "" : index) + " = " + c.value;
+      var shown = formatValue(c.ref, Number(c.value)); // as everywhere, then the full value when it says more
+      tip.textContent = c.ref + (c.t === null ? "" : "[" + c.t + "]") + (c.i === null ? "" : index) + " = " + shown +
+        (Number(shown) === Number(c.value) ? "" : " (" + c.value + ")");
       var box = el.getBoundingClientRect(), frame = fig.getBoundingClientRect(), half = tip.offsetWidth / 2;
       var centre = box.left + box.width / 2 - frame.left; // kept inside the figure, so never past the page
       tip.style.left = Math.max(half + 4, Math.min(frame.width - half - 4, centre)) + "px";
