@@ -1,9 +1,9 @@
-# Two commands take a fresh clone to a site: `make site` and `make test`.
+# Two commands take a fresh clone to a site: `make site` and `make test`. BUILD_ARGS=--strict fails on warnings.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: site test serve publish bench clean
+.PHONY: site new test serve publish bench clean
 
 # The venv is rebuilt whenever pyproject.toml changes (the stamp is older than it).
 $(VENV)/.installed: pyproject.toml
@@ -17,7 +17,12 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 site: $(VENV)/.installed
-	$(BIN)/unrolled build
+	$(BIN)/unrolled build $(BUILD_ARGS)
+
+# `make new NAME=my-page` scaffolds content/my-page.md.
+new: $(VENV)/.installed
+	@test -n "$(NAME)" || { echo 'usage: make new NAME=my-page' >&2; exit 2; }
+	$(BIN)/unrolled new '$(NAME)'
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check generator tests

@@ -28,8 +28,9 @@ class Problem:
 class Problems:
     """Every error and warning a build finds, collected so that one run reports them all."""
 
-    def __init__(self) -> None:
+    def __init__(self, strict: bool = False) -> None:
         self._found: list[Problem] = []
+        self.strict = strict  # `--strict`: warnings stop the build as errors do
 
     def error(self, path: str, line: int, message: str) -> None:
         """Record a mistake that stops the build."""
@@ -49,13 +50,18 @@ class Problems:
         """The warnings, sorted by place, each once."""
         return sorted({p for p in self._found if p.warning})
 
+    @property
+    def stopping(self) -> list[Problem]:
+        """What stops the build: the errors, and with `strict` the warnings too."""
+        return sorted([*self.errors, *self.warnings]) if self.strict else self.errors
+
 
 class BuildError(click.ClickException):
     """The build found errors; it prints every problem on its own line, then a count, and exits 1."""
 
     def __init__(self, problems: Problems) -> None:
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems.errors))
+        super().__init__("\n".join(str(p) for p in problems.stopping))
 
     def show(self, file: IO[str] | None = None) -> None:
         """Print the errors and warnings, then the failure line."""

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from .cache import TraceCache
 from .spec import Network
 from .tracefile import Trace, trace_json
+
+if TYPE_CHECKING:
+    from multiprocessing import Queue
 
 
 @dataclass(frozen=True)
@@ -24,20 +29,68 @@ class Outcome:
     cached: bool
 
 
-def _train(network: Network) -> Outcome:
+class Progress(Protocol):
+    """Where training progress goes: one update per finished chunk of each network, then close."""
+
+    def update(self, name: str, done: int, total: int) -> None:
+        """`name` has done `done` of `total` updates (its rounding check's updates included)."""
+
+    def close(self) -> None:
+        """Training is over: take the progress display away."""
+
+
+_worker_queue: Queue[tuple[str, int, int]] | None = None  # set in each worker process when progress is wanted
+
+
+def _set_worker_queue(queue: Queue[tuple[str, int, int]] | None) -> None:
+    global _worker_queue
+    _worker_queue = queue
+
+
+def _send(queue: Queue[tuple[str, int, int]], name: str, done: int, total: int) -> None:
+    queue.put((name, done, total))
+
+
+def _train(network: Network, progress: Progress | None = None) -> Outcome:
     from .model.trace import TrainingDiverged, record_trace  # numpy and the model load only when needed
 
+    name = network.spec.name
+    tell: Callable[[int, int], None] | None = None
+    if progress is not None:
+        tell = functools.partial(progress.update, name)
+    elif _worker_queue is not None:
+        tell = functools.partial(_send, _worker_queue, name)
     started = time.perf_counter()
     try:
-        recorded = record_trace(network)
+        recorded = record_trace(network, tell)
     except TrainingDiverged as exc:
-        return Outcome(network.spec.name, None, "", str(exc), time.perf_counter() - started, False)
-    return Outcome(network.spec.name, recorded, trace_json(recorded), None, time.perf_counter() - started, False)
+        return Outcome(name, None, "", str(exc), time.perf_counter() - started, False)
+    return Outcome(name, recorded, trace_json(recorded), None, time.perf_counter() - started, False)
 
 
-def obtain_traces(networks: list[Network], cache: TraceCache,
-                  report: Callable[[Outcome], None]) -> list[Outcome]:
-    """Load or train every network (training in parallel processes), reporting each as it lands."""
+def _train_in_parallel(missing: list[Network], workers: int, progress: Progress | None) -> list[Outcome]:
+    """Train in worker processes; with `progress`, the workers send (name, done, total) back over a queue."""
+    import multiprocessing  # only a cold build pays for importing these
+    import queue as queues
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    channel: Queue[tuple[str, int, int]] | None = multiprocessing.Queue() if progress else None
+    with ProcessPoolExecutor(max_workers=workers, initializer=_set_worker_queue, initargs=(channel,)) as pool:
+        futures = [pool.submit(_train, network) for network in missing]
+        pending = set(futures)
+        while pending:
+            _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            while channel is not None and progress is not None:
+                try:
+                    progress.update(*channel.get_nowait())
+                except queues.Empty:
+                    break
+        return [future.result() for future in futures]
+
+
+def obtain_traces(networks: list[Network], cache: TraceCache, report: Callable[[Outcome], None],
+                  progress: Progress | None = None) -> list[Outcome]:
+    """Load or train every network (training in parallel processes), reporting each once training is over."""
     outcomes: dict[str, Outcome] = {}
     missing: list[Network] = []
     for network in networks:
@@ -48,13 +101,14 @@ def obtain_traces(networks: list[Network], cache: TraceCache,
             outcomes[network.spec.name] = Outcome(network.spec.name, *cached, None, 0.0, True)
             report(outcomes[network.spec.name])
     workers = min(len(missing), os.cpu_count() or 1)
-    if workers > 1:
-        from concurrent.futures import ProcessPoolExecutor  # only a cold build pays for importing it
-
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            trained = list(pool.map(_train, missing))
-    else:
-        trained = [_train(network) for network in missing]
+    try:
+        if workers > 1:
+            trained = _train_in_parallel(missing, workers, progress)
+        else:
+            trained = [_train(network, progress) for network in missing]
+    finally:
+        if progress is not None:
+            progress.close()
     for network, outcome in zip(missing, trained, strict=True):
         if outcome.trace is not None:
             cache.store(network, outcome.text)

@@ -21,8 +21,10 @@ CODE_NAMES = {name: name for name in REFS} | {"targets": "target"}
 INPUTS = "inputs"
 # Every name the listing links to the diagram.
 LINKED_NAMES = CODE_NAMES | {INPUTS: INPUTS}
-# Other names in the trace for a quantity: the training record's losses are losses.
-TRACE_NAMES = {"final_loss": "loss", "loss_history": "loss"}
+# Other names in the trace for a quantity: the training record's losses are losses, the target's probability
+# a probability.
+TRACE_NAMES = {"final_loss": "loss", "loss_history": "loss", "recent_loss": "loss", "chance_loss": "loss",
+               "target_probability": "probabilities"}
 # Written so that tiny values keep their digits (6.2e-5, 0.99994): see values.format_quantity.
 SMALL_KEEPING = ("probabilities", "loss")
 # Coloured on the 0..1 scale (q0..q8); the others on the signed scale (s-8..s8), except these, not coloured.

@@ -20,9 +20,11 @@ def summary(result: BuildResult, site: str) -> str:
             f"in {result.seconds:.2f} s -> {site}")
 
 
-def failure(errors: int, consequence: str = SITE_KEPT) -> str:
-    """The line a failed build ends with: how many errors, and what happened to the site."""
-    return f"build failed: {errors} problem{'s' if errors != 1 else ''}; {consequence}"
+def failure(errors: int, consequence: str = SITE_KEPT, strict_warnings: int = 0) -> str:
+    """The line a failed build ends with: how many errors (and warnings under --strict), what happened to the site."""
+    count = errors + strict_warnings
+    strict = f" ({strict_warnings} warning{'s' if strict_warnings != 1 else ''}, errors under --strict)"
+    return f"build failed: {count} problem{'s' if count != 1 else ''}{strict if strict_warnings else ''}; {consequence}"
 
 
 def echo_problems(problems: list[Problem], file: IO[str] | None = None) -> None:
@@ -41,4 +43,5 @@ def echo_success(result: BuildResult, site: str, quiet: bool = False) -> None:
 def echo_failure(problems: Problems, consequence: str = SITE_KEPT, file: IO[str] | None = None) -> None:
     """Print the errors and warnings in order of place, then the failure line."""
     echo_problems(sorted([*problems.errors, *problems.warnings]), file)
-    click.echo(failure(len(problems.errors), consequence), file=file, err=file is None)
+    strict_warnings = len(problems.warnings) if problems.strict else 0
+    click.echo(failure(len(problems.errors), consequence, strict_warnings), file=file, err=file is None)

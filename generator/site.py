@@ -21,9 +21,10 @@ from .blocks import NAME, RnnBlock, Scan, scan
 from .cache import RENDERER_DIGEST, RenderCache, TraceCache, cache_key, digest, figure_key, theme_digest
 from .config import SiteConfig, load_config, theme_folder
 from .errors import BuildError, Problems
+from .learning import training_warnings
 from .links import outside_site
 from .navigation import NavGroup, navigation, page_tree
-from .networks import Outcome, obtain_traces
+from .networks import Outcome, Progress, obtain_traces
 from .pages import SourcePage, read_page
 from .spec import Network, build_network
 from .tracefile import Trace
@@ -101,14 +102,17 @@ def _environment(theme: Path) -> jinja2.Environment:
 class SiteBuilder:
     """One build of one project, from content/ to build/site."""
 
-    def __init__(self, layout: Layout, report: Callable[[Outcome], None]) -> None:
+    def __init__(self, layout: Layout, report: Callable[[Outcome], None], strict: bool = False,
+                 progress: Progress | None = None) -> None:
         self.layout = layout
         self.report = report
+        self.strict = strict  # warnings stop the build too
+        self.progress = progress  # how training goes, for a display on a terminal
 
     def build(self) -> BuildResult:
         """Run the whole pipeline; raise BuildError listing every problem, leaving build/site as it was."""
         started = time.perf_counter()
-        layout, problems = self.layout, Problems()
+        layout, problems = self.layout, Problems(self.strict)
         # Read the configuration: content/site.toml, and the theme it names.
         config = load_config(layout.content / "site.toml", layout.display(layout.content / "site.toml"), problems)
         theme = self._find_theme(config, problems)
@@ -119,7 +123,8 @@ class SiteBuilder:
         # Validate each block's options into a network; names are unique across the site.
         figures = _validate_networks(config, pages, scans, problems)
         # Obtain every trace: from the cache, or trained in parallel processes.
-        outcomes = obtain_traces([figure.network for figure in figures], TraceCache(layout.cache), self.report)
+        outcomes = obtain_traces([figure.network for figure in figures], TraceCache(layout.cache), self.report,
+                                 self.progress)
         traces = _collect_traces(figures, outcomes, problems)
         # Resolve the inline values against the traces.
         _resolve_references(pages, scans, traces, problems)
@@ -138,7 +143,7 @@ class SiteBuilder:
         for page in pages:
             _check_links(page, links[page.slug], outputs, problems)
         # Write the site aside and swap it in whole, only when nothing is wrong.
-        if problems.errors:
+        if problems.stopping:
             raise BuildError(problems)
         _write_atomically(layout.site, files)
         trained = sum(1 for outcome in outcomes if not outcome.cached)
@@ -252,11 +257,13 @@ def _validate_networks(config: SiteConfig, pages: list[SourcePage], scans: dict[
 
 
 def _collect_traces(figures: list[_Figure], outcomes: list[Outcome], problems: Problems) -> dict[str, Trace]:
-    """The traces by network name; a network whose training failed is reported at its learning rate."""
+    """The traces by name; a warning at the block of a network that trained badly, an error where training failed."""
     traces: dict[str, Trace] = {}
     for figure, outcome in zip(figures, outcomes, strict=True):
         if outcome.trace is not None:
             traces[outcome.name] = outcome.trace
+            for name, message in training_warnings(outcome.trace):
+                problems.warn(figure.page.display_path, figure.block.line, name, message)
         elif outcome.error is not None:
             figure.block.report(problems, "learning-rate", outcome.error)
     return traces

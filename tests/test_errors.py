@@ -41,6 +41,13 @@ CASES = {
     "training that diverges": (
         {"index.md": _break(TINY_PAGE, ":updates: 20", ":updates: 20\n:learning-rate: 1e300")},
         f"content/index.md:{BLOCK_LINE + 4}: tiny: training of 'tiny' diverged"),
+    "sgd that diverges": (
+        {"index.md": _break(TINY_PAGE, ":updates: 20", ":updates: 20\n:learning-rate: 1e3")},
+        f"content/index.md:{BLOCK_LINE + 4}: tiny: training of 'tiny' diverged: NaN or infinity in the weights or "
+        "the loss (the loss of update 3 is nan); lower learning-rate or clip"),
+    "adagrad that diverges": (
+        {"index.md": _break(TINY_PAGE, ":updates: 20", ":updates: 20\n:optimizer: adagrad\n:learning-rate: 1e6")},
+        f"content/index.md:{BLOCK_LINE + 5}: tiny: training of 'tiny' diverged: NaN or infinity"),
     "unknown network in inline reference": (
         {"index.md": _break(TINY_PAGE, "tiny.steps[0].hidden_states", "tiyn.steps[0].hidden_states")},
         "content/index.md:8: inline reference names no network 'tiyn'; did you mean 'tiny'?"),

@@ -142,7 +142,44 @@ def test_the_pages_workflow_builds_with_make_and_deploys_build_site() -> None:
         assert permission in lines
     assert "group: pages" in lines
     assert 'python-version: "3.11"' in lines
-    assert "- run: make site" in lines
-    upload = lines.index("- uses: actions/upload-pages-artifact@v4")
+    assert "- run: make site BUILD_ARGS=--strict" in lines
+    upload = next(i for i, line in enumerate(lines) if line.startswith("- uses: actions/upload-pages-artifact@"))
     assert lines[upload + 2] == "path: build/site"
-    assert "uses: actions/deploy-pages@v4" in lines
+    assert any(line.startswith("uses: actions/deploy-pages@") for line in lines)
+
+
+def last_line(output: str) -> str:
+    return output.strip().splitlines()[-1]
+
+
+def test_uncommitted_pages_are_named_in_a_warning_and_in_the_commit(author: Path) -> None:
+    remote = author.parent / "remote.git"
+    code, output = publish(author)
+    assert code == 0 and "warning: uncommitted" not in output  # notes.txt and draft.md are outside content/
+    assert last_line(output).startswith("published build/site to origin/gh-pages as commit ")
+    (author / "content" / "index.md").write_text(PAGE.replace("Version one", "Version two"), encoding="utf-8")
+    (author / "content" / "extra.txt").write_text("new\n", encoding="utf-8")
+    code, output = publish(author)
+    assert code == 0, output
+    assert "content/index.md: warning: uncommitted: modified" in output
+    assert "content/extra.txt: warning: uncommitted: not in git" in output
+    assert last_line(output).endswith("with 2 uncommitted files")
+    message = git(remote, "log", "-1", "--format=%B", "gh-pages")
+    assert message.splitlines()[0].endswith("plus uncommitted changes")
+    assert "- content/index.md (modified)" in message and "- content/extra.txt (not in git)" in message
+    code, output = publish(author)
+    assert code == 0 and last_line(output).startswith("published build/site to origin/gh-pages (unchanged since ")
+
+
+def test_every_failure_ends_with_nothing_published_and_why(author: Path, tmp_path: Path) -> None:
+    (author / "content" / "index.md").write_text(PAGE + "\n[broken](nowhere.md)\n", encoding="utf-8")
+    code, output = publish(author)
+    assert code == 1 and last_line(output) == "nothing published: the build failed; origin/gh-pages is unchanged"
+    (author / "content" / "index.md").write_text(PAGE, encoding="utf-8")
+    code, output = publish(author, "--remote", "nowhere")
+    assert code == 1 and last_line(output).startswith("nothing published: git push failed")
+    loose = tmp_path / "loose"
+    shutil.copytree(author / "content", loose / "content")
+    shutil.copytree(author / "themes", loose / "themes")
+    code, output = publish(loose)
+    assert code == 1 and last_line(output).startswith("nothing published: ") and "not inside a git repository" in output

@@ -53,7 +53,13 @@ def test_schema_keys_and_orientation(article_traces: dict[str, Any]) -> None:
     assert np.shape(params["hidden_weights_W"]) == (3, 3)
     assert np.shape(params["output_weights_V"]) == (2, 3)
     assert len(params["hidden_bias"]) == 3 and len(params["output_bias"]) == 2
-    assert set(trace["steps"][0]) == {"xs", "hidden_states", "outputs", "probabilities", "loss"}
+    assert set(trace["steps"][0]) == {"xs", "hidden_states", "outputs", "probabilities", "target_probability", "loss"}
+
+
+def test_target_probability_is_the_probability_of_the_target(article_traces: dict[str, Any]) -> None:
+    for trace in article_traces.values():
+        for target, step in zip(trace["targets"], trace["steps"], strict=True):
+            assert step["target_probability"] == step["probabilities"][target]
 
 
 def test_article_windows(article_traces: dict[str, Any]) -> None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import click
 
@@ -22,7 +24,11 @@ FALLBACK_IDENTITY = {"GIT_AUTHOR_NAME": "unrolled publish", "GIT_AUTHOR_EMAIL": 
 
 
 class PublishError(click.ClickException):
-    """Publishing stopped; the message says why and what to do."""
+    """Publishing stopped; printed as one line, `nothing published: WHY`, that says why and what to do."""
+
+    def show(self, file: IO[str] | None = None) -> None:
+        """Print the one closing line on stderr."""
+        click.echo(f"nothing published: {self.message}", file=file or sys.stderr)
 
 
 @dataclass
@@ -43,7 +49,7 @@ class Git:
     def maybe(self, *args: str) -> str | None:
         """Run `git ARGS`; None when it fails (for questions such as 'does this ref exist?')."""
         finished = self._run(args, None, None)
-        return finished.stdout.strip() if finished.returncode == 0 else None
+        return finished.stdout.rstrip("\n") if finished.returncode == 0 else None
 
     def _run(self, args: Sequence[str], stdin: str | None,
              env: dict[str, str] | None) -> subprocess.CompletedProcess[str]:
@@ -58,6 +64,25 @@ class Published:
 
     commit: str
     changed: bool
+
+
+UNSAVED_FOLDERS = ("content", "themes")
+
+
+STATES = {"M": "modified", "A": "added", "D": "deleted", "R": "renamed", "C": "copied", "T": "type changed",
+          "?": "not in git", "U": "unmerged"}
+
+
+def unsaved_files(repository: Path) -> list[tuple[str, str]]:
+    """Files under content/ or themes/ that differ from HEAD (modified, staged, new or deleted), and how."""
+    listing = Git(repository).maybe("-c", "core.quotePath=false", "status", "--porcelain",
+                                    "--untracked-files=all", "--", *UNSAVED_FOLDERS)
+    files = []
+    for line in (listing or "").splitlines():
+        if line.strip():
+            code = (line[0] if line[0] not in " ?" else line[1]) if line[:2] != "??" else "?"
+            files.append((line[3:].split(" -> ")[-1], STATES.get(code, "changed")))
+    return files
 
 
 def _site_files(site: Path) -> list[str]:
@@ -99,8 +124,13 @@ def _parent(git: Git, remote: str, ref: str) -> tuple[str | None, str | None]:
     return None, git.maybe("rev-parse", "--verify", "--quiet", "FETCH_HEAD^{commit}")
 
 
-def publish_site(site: Path, repository: Path, remote: str, branch: str, message: str | None) -> Published:
-    """Commit `site` (and .nojekyll) as the new tip of `branch` and push it to `remote`, leaving HEAD alone."""
+def publish_site(site: Path, repository: Path, remote: str, branch: str, message: str | None,
+                 unsaved: list[tuple[str, str]]) -> Published:
+    """Commit `site` (and .nojekyll) as the new tip of `branch` and push it to `remote`, leaving HEAD alone.
+
+    `unsaved` (from `unsaved_files`) is listed in the commit message: the site was built from those files as
+    they are on disk, not as HEAD holds them.
+    """
     git = Git(repository)
     if git.maybe("rev-parse", "--git-dir") is None:
         raise PublishError(f"{repository} is not inside a git repository; run `git init` and add a remote first")
@@ -116,8 +146,10 @@ def publish_site(site: Path, repository: Path, remote: str, branch: str, message
     changed = parent is None or git.run("rev-parse", f"{parent}^{{tree}}") != tree
     commit = parent or ""
     if changed:
-        head = git.maybe("rev-parse", "--short", "HEAD")
-        text = message or (f"Publish the site built from {head}" if head else "Publish the site")
+        text = message or _default_message(git.maybe("rev-parse", "--short", "HEAD"), bool(unsaved))
+        if unsaved:
+            text += "\n\nBuilt with changes not committed to the source branch:\n" + "".join(
+                f"- {path} ({state})\n" for path, state in unsaved)
         commit = git.run("commit-tree", tree, *(["-p", parent] if parent else []), "-m", text)
         git.run("update-ref", "-m", f"unrolled publish: {text}", ref, commit, local or "")
     elif local is None:
@@ -128,3 +160,8 @@ def publish_site(site: Path, repository: Path, remote: str, branch: str, message
         raise PublishError(f"git push failed; the site is committed on the local '{branch}' branch, so "
                            f"`git push {remote} {branch}` sends it once the problem above is fixed")
     return Published(commit, changed)
+
+
+def _default_message(head: str | None, unsaved: bool) -> str:
+    text = f"Publish the site built from {head}" if head else "Publish the site"
+    return text + " plus uncommitted changes" if unsaved else text

@@ -5,8 +5,10 @@ step, so `rnn.train` is nearly all call overhead. For a network of up to UNROLLE
 units this module writes the whole training loop out as Python source, unrolled over units, with
 every weight a local float (`W_0_1` is hidden_weights_W[0, 1]), compiles it once per shape and runs
 it. Each line does what the numpy line it replaces does, in the same order; only the rounding of a
-few sums can differ in the last bit, far inside the 1e-9 the tests hold it to. `rnn.train` stays the
-reference, and takes over for bigger networks and for a network whose training overflows.
+few sums can differ in the last bit. That stays far inside the 1e-9 the tests hold it to, except in a
+network whose training amplifies rounding, which `health.py` detects and the build flags as chaotic.
+`rnn.train` stays the reference, and takes over for bigger networks and for a network whose training
+overflows.
 """
 
 from __future__ import annotations
@@ -49,13 +51,13 @@ def _unrolled_source(hidden_size: int, vocab_size: int, adagrad: bool) -> str:
         return [*clipped, f"{name} -= learning_rate * g"]
 
     body = [
-        "def run(weights, memory, encoded, seq_length, updates, learning_rate, clip, wanted):",
+        "def run(weights, memory, encoded, seq_length, first, updates, learning_rate, clip, wanted, position,"
+        " hidden):",
         f"    {tup(names)} = weights",
         f"    {tup(memory)} = memory" if adagrad else "",
         "    losses, checkpoints = [], []",
-        "    position = 0",
-        f"    {' = '.join(h)} = 0.0",
-        "    for n in range(1, updates + 1):",
+        f"    {tup(h)} = hidden",
+        "    for n in range(first, updates + 1):",
         "        if position + seq_length + 1 >= len(encoded) or n == 1:",  # DataLoop.next_window
         "            position = 0",
         f"            {' = '.join(h)} = 0.0",
@@ -119,8 +121,8 @@ def _unflatten(flat: tuple[float, ...], like: list[Array]) -> list[Array]:
 
 
 def _train_unrolled(params: Params, encoded: list[int], seq_length: int, updates: int,
-                    optimizer: Optimizer, clip: float) -> TrainingRun:
-    """`train`'s result, computed by the unrolled loop; params and optimizer are updated in place."""
+                    optimizer: Optimizer, clip: float, loop: DataLoop, checkpoints_for: int) -> TrainingRun:
+    """`train`'s result, computed by the unrolled loop; params, optimizer and loop are updated in place."""
     arrays = params.arrays()
     hidden_size, vocab_size = params.hidden_weights_W.shape[0], params.output_weights_V.shape[0]
     adagrad = optimizer.kind == "adagrad"
@@ -128,28 +130,36 @@ def _train_unrolled(params: Params, encoded: list[int], seq_length: int, updates
     flat = tuple(float(x) for a in arrays for x in a.ravel())
     flat_memory = tuple(float(x) for a in memory for x in a.ravel()) if adagrad else ()
     run = _unrolled(hidden_size, vocab_size, adagrad)
+    start = loop.updates_done
     weights, new_memory, hidden, position, losses, marks = run(
-        flat, flat_memory, encoded, seq_length, updates, optimizer.learning_rate, clip,
-        set(checkpoint_updates(updates)))
-    loop = DataLoop(encoded, seq_length, hidden_size)
-    checkpoints = [(0, params.copy(), np.copy(loop.hidden_state))]
+        flat, flat_memory, encoded, seq_length, start + 1, updates, optimizer.learning_rate, clip,
+        set(checkpoint_updates(checkpoints_for)), loop.position, tuple(float(x) for x in loop.hidden_state.ravel()))
+    checkpoints = [(start, params.copy(), np.copy(loop.hidden_state))]
     for n, marked, marked_hidden in marks:
         checkpoints.append((n, Params(*_unflatten(marked, arrays)), np.array(marked_hidden).reshape(-1, 1)))
     for array, trained in zip(arrays, _unflatten(weights, arrays), strict=True):
         array[...] = trained
     if adagrad:
         optimizer.memory = _unflatten(new_memory, arrays)
-    loop.position, loop.updates_done = position, updates
+    loop.position, loop.updates_done = position, max(updates, start)
     loop.hidden_state = np.array(hidden, dtype=np.float64).reshape(-1, 1)
     return TrainingRun(params, loop, losses, checkpoints)
 
 
 def train(params: Params, encoded: list[int], seq_length: int, updates: int,
-          optimizer: Optimizer, clip: float) -> TrainingRun:
-    """`rnn.train`'s result, on the unrolled path when the network is small enough; params change in place."""
+          optimizer: Optimizer, clip: float, loop: DataLoop | None = None,
+          checkpoints_for: int | None = None) -> TrainingRun:
+    """`rnn.train`'s result, on the unrolled path when the network is small enough; params change in place.
+
+    Resuming works as in `rnn.train`: pass the `loop` (and the params and optimizer) an earlier run left, and
+    training carries on to update `updates`, bit for bit as one uninterrupted run on this path (with
+    `checkpoints_for` set to the whole run's updates, its checkpoints too).
+    """
     if params.hidden_bias.shape[0] <= UNROLLED_MAX_HIDDEN:
-        try:
-            return _train_unrolled(params, encoded, seq_length, updates, optimizer, clip)
+        try:  # the unrolled loop changes params, optimizer and loop only once it has finished
+            return _train_unrolled(params, encoded, seq_length, updates, optimizer, clip,
+                                   loop or DataLoop(encoded, seq_length, params.hidden_bias.shape[0]),
+                                   checkpoints_for or updates)
         except (OverflowError, ValueError, ZeroDivisionError):
             pass  # a diverging network: let numpy produce its infinities, as the reference does
-    return reference_train(params, encoded, seq_length, updates, optimizer, clip)
+    return reference_train(params, encoded, seq_length, updates, optimizer, clip, loop, checkpoints_for)

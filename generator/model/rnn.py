@@ -132,6 +132,10 @@ class Optimizer:
             mem += grad * grad
             param += -self.learning_rate * grad / np.sqrt(mem + 1e-8)
 
+    def copy(self) -> Optimizer:
+        """A deep copy (memory included), to resume from later."""
+        return Optimizer(self.kind, self.learning_rate, [np.copy(m) for m in self.memory])
+
 
 @dataclass
 class Window:
@@ -161,6 +165,13 @@ class DataLoop:
         p, n = self.position, self.seq_length
         return Window(p, self.encoded[p:p + n], self.encoded[p + 1:p + n + 1], self.hidden_state)
 
+    def copy(self) -> DataLoop:
+        """A copy at the same position, with the same carried hidden state, to resume from later."""
+        loop = DataLoop(self.encoded, self.seq_length, self.hidden_state.shape[0])
+        loop.position, loop.updates_done = self.position, self.updates_done
+        loop.hidden_state = np.copy(self.hidden_state)
+        return loop
+
     def advance(self, last_hidden_state: Array) -> None:
         """Carry the window's last hidden state and move the pointer on."""
         self.hidden_state = last_hidden_state
@@ -184,13 +195,21 @@ def checkpoint_updates(updates: int, count: int = 50) -> list[int]:
 
 
 def train(params: Params, encoded: list[int], seq_length: int, updates: int,
-          optimizer: Optimizer, clip: float) -> TrainingRun:
-    """Run `updates` steps of the data loop, recording losses and checkpoints (the reference loop)."""
-    loop = DataLoop(encoded, seq_length, params.hidden_bias.shape[0])
-    wanted = set(checkpoint_updates(updates))
-    checkpoints = [(0, params.copy(), np.copy(loop.hidden_state))]
+          optimizer: Optimizer, clip: float, loop: DataLoop | None = None,
+          checkpoints_for: int | None = None) -> TrainingRun:
+    """Run the data loop up to update `updates`, recording losses and checkpoints (the reference loop).
+
+    Given the `loop` of an earlier run (with the params and optimizer that run left), training resumes after
+    its `loop.updates_done` updates, as if it had never stopped; losses then cover only the updates run here.
+    Checkpoints follow the plan of a run of `checkpoints_for` updates (default `updates`), so a run split in
+    parts records the checkpoints of the whole.
+    """
+    loop = loop or DataLoop(encoded, seq_length, params.hidden_bias.shape[0])
+    start = loop.updates_done
+    wanted = set(checkpoint_updates(checkpoints_for or updates))
+    checkpoints = [(start, params.copy(), np.copy(loop.hidden_state))]
     losses: list[float] = []
-    for n in range(1, updates + 1):
+    for n in range(start + 1, updates + 1):
         window = loop.next_window()
         run = forward(params, window.inputs, window.targets, window.hidden_state_prev)
         grads = backward(params, run, window.targets, clip)

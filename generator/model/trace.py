@@ -9,7 +9,7 @@ import numpy as np
 
 from ..spec import Network
 from ..tracefile import SCHEMA, Trace
-from . import fast_training, rnn
+from . import health, rnn
 
 LOSS_HISTORY_POINTS = 200
 LOSS_KIND = "cross-entropy summed over the update's window, before the update"
@@ -47,15 +47,28 @@ def _sampled_history(losses: list[float]) -> tuple[list[int], list[float]]:
     return [i + 1 for i in picks], [losses[i] for i in picks]
 
 
-def record_trace(network: Network) -> Trace:
-    """Train the network as its spec says and record the forward pass of its shown window."""
+def _check_finite(name: str, run: rnn.TrainingRun, shown: rnn.ForwardPass) -> None:
+    """Raise TrainingDiverged when a weight or a loss is NaN or infinite: the page would print NaN."""
+    bad_loss = next((n for n, loss in enumerate(run.losses, 1) if not math.isfinite(loss)), None)
+    where = f" (the loss of update {bad_loss:,} is {run.losses[bad_loss - 1]})" if bad_loss else ""
+    if bad_loss or not all(np.all(np.isfinite(a)) for a in run.params.arrays()) or not math.isfinite(shown.loss):
+        raise TrainingDiverged(f"training of '{name}' diverged: NaN or infinity in the weights or the loss{where}; "
+                               "lower learning-rate or clip")
+
+
+def record_trace(network: Network, progress: health.Progress | None = None) -> Trace:
+    """Train the network as its spec says and record the forward pass of its shown window.
+
+    `progress(done, total)` hears how training goes, every health.CHUNK updates.
+    """
     spec, vocab = network.spec, network.vocab
     encoded = [vocab.index(c) for c in network.text]
     params = rnn.init_params(len(vocab), spec.hidden_size, spec.init_scale, spec.seed)
     optimizer = rnn.Optimizer(spec.optimizer, spec.learning_rate)
     # A diverging run overflows; that is reported below as a problem, not printed as numpy's warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        run = fast_training.train(params, encoded, spec.seq_length, spec.updates, optimizer, spec.clip)
+        run, growth = health.train_checked(params, encoded, spec.seq_length, spec.updates, optimizer, spec.clip,
+                                           progress)
         if spec.inputs is not None and spec.targets is not None:
             inputs = [vocab.index(c) for c in spec.inputs]
             targets = [vocab.index(c) for c in spec.targets]
@@ -66,9 +79,7 @@ def record_trace(network: Network) -> Trace:
             inputs, targets, hidden_state_prev = window.inputs, window.targets, window.hidden_state_prev
             position = window.position
         shown = rnn.forward(run.params, inputs, targets, hidden_state_prev)
-    if not all(np.all(np.isfinite(a)) for a in run.params.arrays()) or not math.isfinite(shown.loss):
-        raise TrainingDiverged(f"training of '{spec.name}' diverged (weights became infinite); "
-                               "lower learning-rate or clip")
+    _check_finite(spec.name, run, shown)
     steps = []
     loss = 0.0
     for t in range(len(inputs)):
@@ -78,6 +89,7 @@ def record_trace(network: Network) -> Trace:
             "hidden_states": _column(shown.hidden_states[t]),
             "outputs": _column(shown.outputs[t]),
             "probabilities": _column(shown.probabilities[t]),
+            "target_probability": float(shown.probabilities[t][targets[t], 0]),
             "loss": float(loss),
         })
     history_updates, history = _sampled_history(run.losses)
@@ -96,6 +108,10 @@ def record_trace(network: Network) -> Trace:
             "updates": spec.updates,
             "text_length": len(network.text),
             "final_loss": run.losses[-1] if run.losses else None,
+            "recent_loss": health.recent_loss(run.losses),
+            "chance_loss": health.chance_loss(spec.seq_length, len(vocab)),
+            "window_correct": health.correct_steps([shown.probabilities[t] for t in range(len(inputs))], targets),
+            "rounding_growth": growth,
             "loss_kind": LOSS_KIND,
             "loss_history_updates": history_updates,
             "loss_history": history,

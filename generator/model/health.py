@@ -1,0 +1,102 @@
+"""How training went: train with a check for numbers that depend on rounding, and measure what it learned.
+
+The rounding check. Training is a long chain of floating-point operations; in some networks the chain
+amplifies any difference exponentially for a while, so the last bit of one rounding decides the trained
+weights' leading digits: another libm, another numpy, or the numpy reference next to the unrolled loop
+gives other numbers. To see it, the network trains twice: as is, and from weights each nudged by one unit
+in the last place (np.nextafter). In a network whose numbers can be trusted the two end within a few units
+in the last place of the largest weight; in one whose numbers depend on rounding they end orders of
+magnitude apart. `rounding_growth` is that final difference, in units in the last place of the largest
+weight; the build warns from learning.ROUNDING_LIMIT (1,000) up.
+
+Why the whole run and not just its last stretch: chaos is often a phase. Pattern 0010111 (length 200,
+hidden size 3, sgd, learning rate 0.1) is chaotic between updates 200 and 300 and stable afterwards: after
+3,000 updates a re-run of the last 1,000 from a nudged checkpoint grows only 6-fold, while the unrolled
+loop and the numpy reference disagree by 5e-3, as do the run and its nudged twin (7.8e13 units).
+
+Calibration (the figure is the growth): the known chaotic network (pattern 00101, length 300, hidden size
+4, adagrad, learning rate 0.1, 3,000 updates) 9e13; that pattern at hidden size 3, adagrad, 20,000 updates,
+1.4e13; pattern 0010111 with sgd, 300 updates, 2.5e8 (the reference differs by 8.7e-9). Every network in
+content/ and tests/cases 1 to 8; 100,000 updates at hidden size 3 with sgd (patterns 011, 10, hello) 1 to
+3.3; hidden sizes 4 to 16 with sgd and adagrad, 5,000 to 30,000 updates, 4 to 66.5.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from ..learning import RECENT_UPDATES
+from . import fast_training
+from .rnn import Array, DataLoop, Optimizer, Params, TrainingRun
+
+CHUNK = 1000  # updates trained between two progress reports (about 15 ms for a small network)
+
+Progress = Callable[[int, int], None]  # (updates done, updates in all)
+
+
+def nudged(params: Params) -> Params:
+    """A copy with every weight moved one unit in the last place (towards +infinity)."""
+    return Params(*(np.nextafter(a, np.inf) for a in params.arrays()))
+
+
+def rounding_growth(run: Params, other: Params) -> float:
+    """The largest difference between two sets of weights, in units in the last place of the largest weight."""
+    if not all(np.all(np.isfinite(a)) for a in (*run.arrays(), *other.arrays())):
+        return math.inf
+    difference = max(float(np.max(np.abs(a - b))) for a, b in zip(run.arrays(), other.arrays(), strict=True))
+    top = max(float(np.max(np.abs(a))) for a in run.arrays())
+    return difference / float(np.spacing(top)) if top else 0.0
+
+
+def train_checked(params: Params, encoded: list[int], seq_length: int, updates: int, optimizer: Optimizer,
+                  clip: float, progress: Progress | None = None) -> tuple[TrainingRun, float]:
+    """`fast_training.train`'s run, bit for bit, and its rounding growth (0 when untrained).
+
+    `progress(done, total)` is called after every CHUNK updates of the two runs (total = twice `updates`).
+    """
+    if updates == 0:
+        return fast_training.train(params, encoded, seq_length, 0, optimizer, clip), 0.0
+    other_params, other_optimizer = nudged(params), optimizer.copy()
+    report = progress or (lambda done, total: None)
+    run = train_in_chunks(params, encoded, seq_length, updates, optimizer, clip,
+                          lambda done: report(done, 2 * updates))
+    other = train_in_chunks(other_params, encoded, seq_length, updates, other_optimizer, clip,
+                            lambda done: report(updates + done, 2 * updates))
+    return run, rounding_growth(run.params, other.params)
+
+
+def train_in_chunks(params: Params, encoded: list[int], seq_length: int, updates: int, optimizer: Optimizer,
+                    clip: float, progress: Callable[[int], None]) -> TrainingRun:
+    """`fast_training.train`'s run, bit for bit, trained CHUNK updates at a time; `progress(done)` after each."""
+    loop: DataLoop | None = None
+    losses: list[float] = []
+    checkpoints: list[tuple[int, Params, Array]] = []
+    done = 0
+    while True:
+        stop = min(updates, done + CHUNK)
+        part = fast_training.train(params, encoded, seq_length, stop, optimizer, clip, loop, checkpoints_for=updates)
+        losses += part.losses
+        checkpoints += [c for c in part.checkpoints if not checkpoints or c[0] > done]
+        loop, done = part.loop, stop
+        progress(done)
+        if done >= updates:
+            return TrainingRun(part.params, loop, losses, checkpoints)
+
+
+def recent_loss(losses: list[float]) -> float | None:
+    """The mean window loss over the last RECENT_UPDATES updates (None before any update)."""
+    recent = losses[-RECENT_UPDATES:]
+    return sum(recent) / len(recent) if recent else None
+
+
+def chance_loss(seq_length: int, vocab_size: int) -> float:
+    """A window's loss when every character gets the same probability: seq-length × log(vocabulary size)."""
+    return seq_length * math.log(vocab_size)
+
+
+def correct_steps(probabilities: list[Array], targets: list[int]) -> int:
+    """How many of the window's targets get the highest probability of their step."""
+    return sum(1 for p, target in zip(probabilities, targets, strict=True) if p[target, 0] >= np.max(p))
