@@ -113,6 +113,12 @@ def test_code_blocks_are_highlighted() -> None:
     assert '<div class="highlight">' in html and '<span class="n">x</span>' in html
 
 
+def test_admonitions_become_boxed_notes_as_in_mkdocs() -> None:
+    html = render('!!! warning "Mind the rate"\n    A learning rate of 10 diverges.\n')
+    assert '<div class="admonition warning">' in html and '<p class="admonition-title">Mind the rate</p>' in html
+    assert "!!!" not in html
+
+
 def test_heading_ids_never_collide_with_figure_ids() -> None:
     html = render("# Net\n\n## Other\n")
     assert '<h1 id="net-section">Net</h1>' in html and '<h2 id="other">Other</h2>' in html

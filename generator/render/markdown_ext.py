@@ -144,6 +144,7 @@ class SiteMarkdown:
         self.extension = RnnExtension()
         self.md = markdown.Markdown(extensions=[
             self.extension, "fenced_code", "codehilite", "tables", "toc", "attr_list", "footnotes",
+            "admonition",  # `!!! note "Title"` blocks, as MkDocs authors write them
         ], extension_configs={
             "codehilite": {"css_class": "highlight", "guess_lang": False},
             "toc": {"permalink": False, "slugify": _heading_slugs(figure_ids)},
