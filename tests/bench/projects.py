@@ -16,7 +16,8 @@ REPO = Path(__file__).resolve().parents[2]
 THEMES = REPO / "themes"  # run.py's --themes changes it
 
 BLOCK = re.compile(r"^```\{rnn\}[ \t]*([^\n]*)\n(.*?)^```[ \t]*$\n?", re.M | re.S)
-OPTION = re.compile(r"^:([a-z-]+):[ \t]*(.*?)[ \t]*$", re.M)
+FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*(\{rnn\}[ \t]*(\S+))?")
+OPTION = re.compile(r"^[ \t]*:([a-z-]+):[ \t]*(.*?)[ \t]*$")
 INLINE = re.compile(r"\{rnn\}`[^`]*`")
 FRONT_MATTER = re.compile(r"\A\+\+\+\n(.*?)\n\+\+\+\n", re.S)
 DEFAULTS = {"hidden-size": 3, "seq-length": 4, "learning-rate": 0.1, "optimizer": "sgd", "init-scale": 0.1,
@@ -50,6 +51,28 @@ def article_project(root: Path, source: Path) -> Path:
     return unrolled_project(root, {}, extra=source)
 
 
+def blocks(markdown: str) -> list[tuple[str, dict[str, str]]]:
+    """Each `{rnn}` block's name and raw options, skipping every other fenced block (examples in ```` fences)."""
+    found: list[tuple[str, dict[str, str]]] = []
+    fence, block = "", None
+    for line in markdown.splitlines():
+        opening = FENCE.match(line)
+        if not fence:
+            if opening:
+                fence = opening.group(1)
+                block = (opening.group(3), {}) if opening.group(2) else None
+            continue
+        if opening and opening.group(2) is None and opening.group(1)[0] == fence[0] \
+                and len(opening.group(1)) >= len(fence) and line.strip() == opening.group(1):
+            if block is not None:
+                found.append(block)
+            fence, block = "", None
+        elif block is not None and (option := OPTION.match(line)):
+            value = option.group(2)
+            block[1][option.group(1)] = json.loads(value) if value.startswith('"') else value
+    return found
+
+
 def networks(content: Path) -> list[dict[str, object]]:
     """Every `{rnn}` block of the folder's pages, with site.toml's [rnn] defaults and the built-in ones applied."""
     defaults = dict(DEFAULTS)
@@ -57,10 +80,10 @@ def networks(content: Path) -> list[dict[str, object]]:
     if site_toml.exists():
         defaults.update(tomllib.loads(site_toml.read_text(encoding="utf-8")).get("rnn", {}))
     found = []
-    for page in sorted(content.glob("*.md")):
-        for match in BLOCK.finditer(page.read_text(encoding="utf-8")):
+    for page in sorted(content.rglob("*.md")):
+        for name, raw in blocks(page.read_text(encoding="utf-8")):
             options: dict[str, object] = dict(defaults)
-            for key, value in OPTION.findall(match.group(2)):
+            for key, value in raw.items():
                 options[key] = NUMBER_OPTIONS[key](value.replace(",", "")) if key in NUMBER_OPTIONS else value
             if "pattern" in options:
                 pattern, length = str(options["pattern"]), int(str(options["length"]))
@@ -68,8 +91,8 @@ def networks(content: Path) -> list[dict[str, object]]:
             elif "text" in options:
                 text = str(options["text"])
             else:
-                text = (content / str(options["text-file"])).read_text(encoding="utf-8")
-            found.append({"name": match.group(1).strip(), "text": text,
+                text = (page.parent / str(options["text-file"])).read_text(encoding="utf-8").removeprefix("\ufeff")
+            found.append({"name": name, "text": text,
                           **{key.replace("-", "_"): options[key] for key in DEFAULTS}})
     return found
 
