@@ -18,6 +18,7 @@ class NavGroup:
     name: str
     pages: list[SourcePage] = field(default_factory=list)
     groups: list[NavGroup] = field(default_factory=list)
+    ordered: list[SourcePage | NavGroup] = field(default_factory=list)  # set once by page_tree, in nav order
 
     @property
     def title(self) -> str:
@@ -26,12 +27,18 @@ class NavGroup:
 
     def entries(self) -> list[SourcePage | NavGroup]:
         """Pages and subgroups in navigation order: the index page first, then by order, then by name."""
-        return sorted([*self.pages, *self.groups], key=_sort_key)
+        return self.ordered
 
     def every_page(self) -> list[SourcePage]:
         """Every page in the group and below it, in navigation order."""
-        return [p for entry in self.entries()
+        return [p for entry in self.ordered
                 for p in (entry.every_page() if isinstance(entry, NavGroup) else [entry])]
+
+    def sort(self) -> None:
+        """Put the subgroups in order first, then this group's pages and subgroups (sorting once per build)."""
+        for group in self.groups:
+            group.sort()
+        self.ordered = sorted([*self.pages, *self.groups], key=_sort_key)
 
 
 def _sort_key(entry: SourcePage | NavGroup) -> SortKey:
@@ -53,6 +60,7 @@ def page_tree(pages: Sequence[SourcePage]) -> NavGroup:
                 group.groups.append(found)
             group = found
         group.pages.append(page)
+    top.sort()
     return top
 
 
