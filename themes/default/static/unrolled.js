@@ -111,8 +111,9 @@
       const text = li.getAttribute(name);
       return text ? text.split(" ").map(parseMark) : [];
     };
+    const built = li.textContent;
     return { line: li.getAttribute("data-line"), made: marks("data-made"), used: marks("data-used"),
-      sentence: li.textContent };
+      sentence: built, built: built, template: li.getAttribute("data-say") };
   }
 
   // One number of the diagram, and the states at which it changes.
@@ -126,6 +127,7 @@
       this.j = numberAttribute(el, "data-j");
       this.position = position; // its place in the array, row by row, as a mark's values list it
       this.final = { text: this.text.textContent, value: el.getAttribute("data-value") }; // as the build drew it
+      this.built = this.final;
       this.shown = { text: this.final.text, value: this.final.value, empty: el.classList.contains("is-empty"),
         tone: (TONE.exec(el.getAttribute("class")) || ["", ""])[1] };
       this.changes = []; // {step, value}: from `step` on it holds `value` (the build's text), null: its final value
@@ -225,6 +227,231 @@
     return after;
   }
 
+  // --- training, replayed (generator/model/replay.py): fast_training's loop, operation for operation ---
+  const PARAMS = ["input_weights_U", "hidden_weights_W", "hidden_bias", "output_weights_V", "output_bias"];
+  const TRAIN_MS = 180; // one checkpoint per frame while training plays
+
+  // x[0]*y[0] + x[1]*y[1] + ..., summed left to right as the unrolled Python writes it.
+  function dot(x, y) {
+    let sum = x[0] * y[0];
+    for (let i = 1; i < x.length; i++) sum += x[i] * y[i];
+    return sum;
+  }
+
+  const zeros = (n) => new Array(n).fill(0);
+  const zerosLike = (arrays) => arrays.map((row) => (Array.isArray(row) ? zeros(row.length) : 0));
+
+  // Flat numbers in PARAMS order, each array row by row -> the arrays shaped as `like` (a trace's params).
+  function unflat(flat, like) {
+    let at = 0;
+    const out = {};
+    for (const name of PARAMS) out[name] = like[name].map((row) => (Array.isArray(row) ? row.map(() => flat[at++]) : flat[at++]));
+    return out;
+  }
+
+  // The weights after update n, trained on from `anchor` (the update, weights, adagrad memory and data loop it
+  // recorded) as min-char-rnn trains: the window the loop cuts, forward, backward through time, clip, step.
+  function trainFrom(anchor, n, spec, encoded, like) {
+    const P = unflat(anchor.params, like), adagrad = spec.optimizer === "adagrad";
+    const M = anchor.memory.length ? unflat(anchor.memory, like) : null;
+    const U = P.input_weights_U, W = P.hidden_weights_W, b = P.hidden_bias, V = P.output_weights_V, c = P.output_bias;
+    const H = b.length, K = c.length, L = spec.seq_length, rate = spec.learning_rate, clip = spec.clip;
+    const memory = M || Object.fromEntries(PARAMS.map((name) => [name, zerosLike(P[name])]));
+    let h = anchor.hidden.slice(), position = anchor.position;
+    for (let u = anchor.update + 1; u <= n; u++) {
+      if (position + L + 1 >= encoded.length || u === 1) { position = 0; h = zeros(H); }
+      const win = encoded.slice(position, position + L + 1), hs = [h], ps = [];
+      for (let t = 0; t < L; t++) {
+        const x = win[t], last = h;
+        h = b.map((bias, i) => Math.tanh(U[i][x] + dot(W[i], last) + bias));
+        const e = c.map((bias, k) => Math.exp(dot(V[k], h) + bias));
+        let total = e[0];
+        for (let k = 1; k < K; k++) total += e[k];
+        hs.push(h);
+        ps.push(e.map((v) => v / total));
+      }
+      const G = Object.fromEntries(PARAMS.map((name) => [name, zerosLike(P[name])]));
+      const dU = G.input_weights_U, dW = G.hidden_weights_W, db = G.hidden_bias, dV = G.output_weights_V;
+      const dc = G.output_bias;
+      let dn = zeros(H);
+      for (let t = L - 1; t >= 0; t--) {
+        const a = hs[t + 1], q = hs[t], dy = ps[t].slice();
+        dy[win[t + 1]] -= 1;
+        for (let k = 0; k < K; k++) for (let i = 0; i < H; i++) dV[k][i] += dy[k] * a[i];
+        for (let k = 0; k < K; k++) dc[k] += dy[k];
+        const r = a.map((ai, i) => (1 - ai * ai) * (dot(V.map((row) => row[i]), dy) + dn[i]));
+        for (let i = 0; i < H; i++) db[i] += r[i];
+        for (let i = 0; i < H; i++) dU[i][win[t]] += r[i];
+        for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) dW[i][j] += r[i] * q[j];
+        dn = q.map((ignored, j) => dot(W.map((row) => row[j]), r));
+      }
+      for (const name of PARAMS) {
+        const w = P[name], g = G[name], m = memory[name];
+        const move = (value, grad, i, row) => {
+          grad = grad > clip ? clip : grad < -clip ? -clip : grad;
+          if (!adagrad) return value - rate * grad;
+          const mem = (row ? row[i] : m[i]) + grad * grad;
+          if (row) row[i] = mem; else m[i] = mem;
+          return value + -rate * grad / Math.sqrt(mem + 1e-8);
+        };
+        for (let i = 0; i < w.length; i++) {
+          if (Array.isArray(w[i])) for (let j = 0; j < w[i].length; j++) w[i][j] = move(w[i][j], g[i][j], j, m[i]);
+          else w[i] = move(w[i], g[i], i, null);
+        }
+      }
+      h = hs[L];
+      position += L;
+    }
+    return P;
+  }
+
+  // `forward` on the trace's window with other weights, in numpy's order: the steps a trace records.
+  function forwardSteps(trace, params) {
+    const U = params.input_weights_U, W = params.hidden_weights_W, b = params.hidden_bias;
+    const V = params.output_weights_V, c = params.output_bias;
+    let h = trace.hidden_state_prev, loss = 0;
+    return trace.inputs.map((x, t) => {
+      const last = h, target = trace.targets[t];
+      const xs = c.map((ignored, k) => (k === x ? 1 : 0));
+      h = b.map((bias, i) => Math.tanh(dot(U[i], xs) + dot(W[i], last) + bias));
+      const outputs = c.map((bias, k) => dot(V[k], h) + bias), e = outputs.map(Math.exp);
+      let total = e[0];
+      for (let k = 1; k < e.length; k++) total += e[k];
+      const probabilities = e.map((v) => v / total);
+      loss += -Math.log(probabilities[target]);
+      return { xs: xs, hidden_states: h, outputs: outputs, probabilities: probabilities,
+        target_probability: probabilities[target], loss: loss };
+    });
+  }
+
+  // The value of one cell in a trace: a weight (i, j), hidden_state_prev (i), or step t's element i.
+  function valueAt(trace, ref, t, i, j) {
+    if (t === null) {
+      const array = ref === "hidden_state_prev" ? trace.hidden_state_prev : trace.params[ref];
+      return j === null ? array[i] : array[i][j];
+    }
+    const value = trace.steps[t][ref];
+    return i === null ? value : value[i];
+  }
+
+  const formatVector = (ref, values) => "[" + values.map((v) => formatValue(ref, v)).join(", ") + "]";
+
+  // narration.fill: a sentence's template with a trace's values ({REF:T}, {REF:T:I}, {REF}, then |-log).
+  function fill(template, trace) {
+    return template.replace(/\{\{|\}\}|\{([^{}]+)\}/g, (whole, slot) => {
+      if (slot === undefined) return whole.charAt(0);
+      const parts = slot.split("|"), path = parts[0].split(":"), ref = path[0];
+      let value = path.length === 1 ? trace[ref] : trace.steps[Number(path[1])][ref];
+      if (path.length > 2) value = value[Number(path[2])];
+      if (parts[1] === "-log") return formatValue("loss", -Math.log(value));
+      const quantity = ref === "target_probability" ? "probabilities" : ref;
+      return Array.isArray(value) ? formatVector(quantity, value) : formatValue(quantity, value);
+    });
+  }
+
+  // The numbers table and the weights list with a trace's values (figure.number_rows and weight_rows).
+  function writeNumbers(numbers, trace) {
+    numbers.querySelectorAll("tbody tr").forEach((row, t) => {
+      const cells = row.querySelectorAll("td"), step = trace.steps[t];
+      ["xs", "hidden_states", "outputs", "probabilities"].forEach((ref, n) => {
+        cells[n + 1].textContent = formatVector(ref, step[ref]);
+      });
+      cells[6].textContent = formatValue("loss", step.loss);
+    });
+    numbers.querySelectorAll(".rnn-weights dd").forEach((dd, n) => {
+      const name = PARAMS[n] || "hidden_state_prev", values = name in trace.params ? trace.params[name] : trace.hidden_state_prev;
+      dd.textContent = Array.isArray(values[0]) ? values.map((row) => formatVector(name, row)).join(", ")
+        : formatVector(name, values);
+    });
+  }
+
+  // A trained figure's timeline: the slider "Training update", its Play, and the loss curve's marker.
+  class Timeline {
+    constructor(player, el) {
+      const trace = player.trace, replay = trace.training.replay;
+      this.player = player;
+      this.el = el;
+      this.updates = trace.training.updates;
+      this.replay = replay;
+      this.encoded = Array.from(replay.text, (ch) => trace.vocab.indexOf(ch));
+      this.slider = el.querySelector(".rnn-update");
+      this.button = el.querySelector(".rnn-train");
+      this.count = el.querySelector(".rnn-update-count");
+      this.marker = el.querySelector(".rnn-loss-at");
+      this.shown = this.updates;
+      this.timer = 0;
+      this.onTick = player.guard(() => this.tick());
+      this.listeners = {
+        input: player.guard(() => { this.pause(); this.show(Number(this.slider.value), true); }),
+        click: player.guard((event) => { if (event.target.closest("button") === this.button) this.toggle(); }),
+      };
+      for (const type of Object.keys(this.listeners)) el.addEventListener(type, this.listeners[type]);
+    }
+
+    destroy() {
+      this.pause();
+      for (const type of Object.keys(this.listeners)) this.el.removeEventListener(type, this.listeners[type]);
+    }
+
+    // Where a move to n lands: n itself, or on a figure that snaps the next checkpoint in the move's direction.
+    land(n) {
+      n = Math.max(0, Math.min(this.updates, n));
+      if (!this.replay.snap) return n;
+      const points = this.replay.checkpoints;
+      if (n > this.shown) return points.find((p) => p >= n);
+      if (n < this.shown) return points.filter((p) => p <= n).pop();
+      return points.reduce((best, p) => (Math.abs(p - n) < Math.abs(best - n) ? p : best));
+    }
+
+    show(n, byReader) {
+      n = this.land(n);
+      if (n !== this.shown) {
+        this.shown = n;
+        this.player.load(n === this.updates ? this.player.built.trace : this.recompute(n));
+        if (byReader) address.follow(this.player);
+      }
+      const of = (x) => x.toLocaleString("en-US");
+      this.slider.value = n;
+      this.slider.setAttribute("aria-valuetext", "Update " + of(n) + " of " + of(this.updates) +
+        (n === this.updates ? ", as trained" : "") + (this.replay.snap ? ", checkpoints only" : ""));
+      this.count.textContent = of(n);
+      const x = String(Math.round((3 + 594 * n / this.updates) * 10) / 10);
+      this.marker.setAttribute("x1", x);
+      this.marker.setAttribute("x2", x);
+    }
+
+    // The trace of the figure's window after n updates: weights trained on from the nearest anchor.
+    recompute(n) {
+      let anchor = this.replay.anchors[0];
+      for (const a of this.replay.anchors) if (a.update <= n) anchor = a;
+      const built = this.player.built.trace;
+      const params = trainFrom(anchor, n, built.spec, this.encoded, built.params);
+      return Object.assign({}, built, { params: params, steps: forwardSteps(built, params),
+        training: Object.assign({}, built.training, { shown_update: n }) });
+    }
+
+    // Play: the checkpoints one by one, from the start again when at the end.
+    toggle() {
+      if (this.timer) { this.pause(); return; }
+      if (this.shown >= this.updates) this.show(0, true);
+      this.button.setAttribute("aria-label", "Pause training");
+      this.timer = setTimeout(this.onTick, TRAIN_MS);
+    }
+
+    pause() {
+      clearTimeout(this.timer);
+      this.timer = 0;
+      this.button.setAttribute("aria-label", "Play training");
+    }
+
+    tick() {
+      const next = this.replay.checkpoints.find((p) => p > this.shown);
+      this.show(next === undefined ? this.updates : next, true);
+      if (this.shown < this.updates) this.timer = setTimeout(this.onTick, TRAIN_MS);
+      else this.pause();
+    }
+  }
+
   // One figure: its program, its diagram, its controls, and where the reader is in it.
   class Player {
     constructor(figure) {
@@ -283,7 +510,37 @@
           player.guard(() => { player.pause(); player.go(k); })();
           return player.step;
         },
+        showUpdate(n) { // the network after n training updates (snapped to a checkpoint where the figure snaps)
+          if (typeof n !== "number" || !Number.isInteger(n)) throw new TypeError("showUpdate(n) takes a whole number");
+          if (!player.timeline) throw new Error("the figure " + player.name + " is not trained");
+          player.guard(() => { player.timeline.pause(); player.timeline.show(n); })();
+          return player.trace.training.shown_update;
+        },
       });
+      const timeline = figure.querySelector(".rnn-timeline");
+      this.built = { trace: this.trace, table: this.numbers.querySelector("tbody").innerHTML,
+        weights: this.numbers.querySelector(".rnn-weights").innerHTML };
+      this.timeline = timeline && this.trace.training.replay ? new Timeline(this, timeline) : null;
+    }
+
+    // Show another trace of the same window (other weights): every cell, the numbers table and the sentences.
+    // The build's own trace puts back exactly what the build wrote.
+    load(trace) {
+      const built = trace === this.built.trace;
+      for (const cell of this.diagram.cells.values()) {
+        if (built || cell.built.value === null) { cell.final = cell.built; continue; } // targets: characters
+        const v = valueAt(trace, cell.ref, cell.t, cell.i, cell.j);
+        cell.final = { text: formatValue(cell.ref, v), value: String(v) };
+      }
+      for (const state of this.states) state.sentence = built || !state.template ? state.built : fill(state.template, trace);
+      if (built) {
+        this.numbers.querySelector("tbody").innerHTML = this.built.table;
+        this.numbers.querySelector(".rnn-weights").innerHTML = this.built.weights;
+      } else writeNumbers(this.numbers, trace);
+      this.trace = trace;
+      for (const cell of this.diagram.cells.values()) { cell.shown.text = null; cell.paint(this.step); }
+      this.showState(this.step);
+      this.emit("update");
     }
 
     // Wire the figure up and show its state; destroy() undoes this.
@@ -302,6 +559,7 @@
 
     // Undo start(): no listeners, tooltip, controls or highlights (the cells keep the state they show).
     destroy() {
+      if (this.timeline) this.timeline.destroy();
       clearTimeout(this.timer);
       this.timer = 0;
       for (const type of Object.keys(this.listeners)) this.figure.removeEventListener(type, this.listeners[type]);
@@ -508,7 +766,8 @@
     }
   }
 
-  // The address follows the reader as #NAME:K, rewritten at most every ADDRESS_MS; the last step always lands.
+  // The address follows the reader as #NAME:K (#NAME:u=N:K away from the trained network), rewritten at most
+  // every ADDRESS_MS; the last step always lands.
   const address = {
     pending: null,
     timer: 0,
@@ -525,16 +784,21 @@
       this.written = Date.now();
       this.pending = null;
       try {
-        history.replaceState(history.state, "", "#" + player.name + ":" + player.step);
+        const update = player.timeline && player.timeline.shown !== player.timeline.updates
+          ? ":u=" + player.timeline.shown : "";
+        history.replaceState(history.state, "", "#" + player.name + update + ":" + player.step);
       } catch (e) { /* some browsers refuse it on file:// */ }
     },
 
-    // #NAME:K opens that figure at state K and scrolls to it.
+    // #NAME:K opens that figure at state K and scrolls to it; #NAME:u=N:K after N training updates.
     open() {
-      const match = /^#([A-Za-z0-9_-]+):(\d+)$/.exec(location.hash);
+      const match = /^#([A-Za-z0-9_-]+)(?::u=(\d+))?:(\d+)$/.exec(location.hash);
       const player = match && players.get(match[1]);
       if (!player) return;
-      player.guard(() => player.go(Number(match[2])))();
+      player.guard(() => {
+        if (player.timeline) player.timeline.show(match[2] === undefined ? player.timeline.updates : Number(match[2]));
+        player.go(Number(match[3]));
+      })();
       player.figure.scrollIntoView();
     },
   };
