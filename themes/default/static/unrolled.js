@@ -365,6 +365,8 @@
     });
   }
 
+  api.fill = fill;
+
   // A trained figure's timeline: the slider "Training update", its Play, and the loss curve's marker.
   class Timeline {
     constructor(player, el) {
