@@ -44,15 +44,15 @@ def test_a_template_names_the_values_the_weights_decide(article_traces: dict[str
 def test_anchors_are_the_runs_own_checkpoints_and_resume_it(article_traces: dict[str, Any]) -> None:
     trace = article_traces["alternating"]
     record = trace["training"]["replay"]
-    assert record["snap"] is False and record["checkpoints"] == [c["update"] for c in trace["training"]["checkpoints"]]
-    assert [a["update"] for a in record["anchors"]] == record["checkpoints"][::replay.ANCHOR_EVERY] == [0, 3200, 6400]
+    assert record["snap"] is False
+    assert [a["update"] for a in record["anchors"]] == [0]  # 6,400 updates: within one ANCHOR_SPAN
     by_update = {c["update"]: c for c in trace["training"]["checkpoints"]}
     for anchor in record["anchors"]:
         checkpoint = by_update[anchor["update"]]
         assert anchor["hidden"] == checkpoint["hidden_state_prev"]
         assert anchor["params"] == [x for name in rnn.PARAM_NAMES for x in np.ravel(checkpoint["params"][name])]
-    # The reference loop, resumed from the middle anchor, reaches the last checkpoint as the whole run did.
-    middle, spec = record["anchors"][1], trace["spec"]
+    # The reference loop, resumed from an anchor, reaches the trained weights as the whole run did.
+    middle, spec = record["anchors"][0], trace["spec"]
     shapes = [(3, 2), (3, 3), (3, 1), (2, 3), (2, 1)]
     arrays, start = [], 0
     for shape in shapes:
@@ -66,13 +66,25 @@ def test_anchors_are_the_runs_own_checkpoints_and_resume_it(article_traces: dict
     loop.hidden_state = np.array(middle["hidden"]).reshape(-1, 1)
     rnn.train(params, encoded, spec["seq_length"], 6400, rnn.Optimizer("sgd", spec["learning_rate"]), spec["clip"],
               loop)
-    assert np.allclose(_flat(params), record["anchors"][-1]["params"], rtol=0, atol=1e-12)
+    trained = [x for name in rnn.PARAM_NAMES for x in np.ravel(trace["params"][name])]
+    assert np.allclose(_flat(params), trained, rtol=0, atol=1e-12)
+
+
+def test_anchors_are_at_most_a_span_apart_and_never_the_last_update() -> None:
+    for updates in (0, 50, 6400, 10_000, 10_001, 35_000, 1_000_000):
+        anchors = replay.anchor_updates(updates, snap=False)
+        checkpoints = rnn.checkpoint_updates(updates)
+        assert anchors[0] == 0 and set(anchors) <= set(checkpoints) and (updates == 0 or updates not in anchors)
+        reach = [*anchors[1:], updates]
+        assert all(b - a <= max(replay.ANCHOR_SPAN, updates // 50 + 1) for a, b in zip(anchors, reach, strict=True))
+    assert replay.anchor_updates(35_000, snap=False) == [0, 9800, 19600, 29400]
 
 
 def test_adagrad_anchors_keep_the_optimizers_memory() -> None:
-    trace = record_trace(valid_network("ada", {"pattern": "011", "length": "60", "updates": "100",
-                                               "optimizer": "adagrad"}))
-    anchors = trace["training"]["replay"]["anchors"]
+    params = rnn.init_params(2, 3, 0.1, 42)
+    encoded = [int(c) for c in "011" * 20]
+    record = replay.replay_record(params, encoded, 4, 100, rnn.Optimizer("adagrad", 0.1), 5.0, 1e4)
+    anchors = record["anchors"]
     assert anchors[0]["memory"] == [] and len(anchors[1]["memory"]) == len(anchors[1]["params"]) == 26
     assert all(m > 0 for m in anchors[1]["memory"])
 
@@ -82,9 +94,9 @@ def test_a_network_that_depends_on_rounding_is_replayed_from_every_checkpoint() 
     encoded = [int(c) for c in "011" * 20]
     record = replay.replay_record(params, encoded, 4, 100, rnn.Optimizer("sgd", 0.1), 5.0, 1e4)
     assert record["snap"] is True
-    assert [a["update"] for a in record["anchors"]] == record["checkpoints"] == rnn.checkpoint_updates(100)
+    assert [a["update"] for a in record["anchors"]] == rnn.checkpoint_updates(100)[:-1]
     calm = replay.replay_record(params, encoded, 4, 100, rnn.Optimizer("sgd", 0.1), 5.0, 3.0)
-    assert calm["snap"] is False and len(calm["anchors"]) == 3
+    assert calm["snap"] is False and [a["update"] for a in calm["anchors"]] == [0]
 
 
 def test_an_untrained_network_has_no_replay_and_no_curve(article_traces: dict[str, Any]) -> None:

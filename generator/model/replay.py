@@ -1,16 +1,20 @@
 """What the page needs to replay training: anchors to resume from, and the text training cut its windows from.
 
-The page recomputes the network at update n by training forward from the nearest anchor at or before n, with
-a JavaScript port of fast_training's loop (same operations, same order). Only Math.tanh, exp, log and sqrt
-can round differently from CPython's libm, by a unit in the last place now and then; in a stable network that
-difference stays small as it is carried forward. Measured in Chromium on the article's networks, training
-all the way from update 0 (no anchor but the first) ends within 1.2e-15 of the numpy reference (`rnn.train`)
-at every checkpoint: alternating 4.4e-16 after 6,400 updates, useful 1.1e-15 after 4,700. That is six orders
-of magnitude inside the 1e-9 the replay is held to, so anchors can be sparse: ANCHOR_EVERY = 25 checkpoints
-gives three (updates 0, half-way, the end), which keeps any stretch the page trains to half the run (a few
-milliseconds) and the drift at the measured size; tests/browser/test_replay.py holds every checkpoint to 1e-9.
-A network flagged as depending on rounding (learning.ROUNDING_LIMIT) gets an anchor at every checkpoint, and
-the page shows only the checkpoints (`snap`), so nothing is recomputed across a stretch where rounding grows.
+The page recomputes the network at update n by training on from the nearest anchor at or before n (or from
+where its last move left it), with a JavaScript port of fast_training's loop: the same operations in the
+same order. Only Math.tanh, exp and sqrt can round differently from CPython's libm, by a unit in the last
+place now and then, and training carries such a difference forward.
+
+Measured in Chromium on the article's networks, training all the way from update 0 ends within 1.2e-15 of
+the numpy reference (`rnn.train`) at every checkpoint: alternating 4.4e-16 over 6,400 updates, useful 1.1e-15
+over 4,700; six orders of magnitude inside the 1e-9 the replay is held to. That is what the rounding check
+predicts: a network not flagged as chaotic grows a one-ulp difference less than learning.ROUNDING_LIMIT-fold
+over its whole run. So the anchors are chosen for speed, not for accuracy: the page trains about 200 updates
+a millisecond (3,200 in 15 ms, repainting included), and an anchor every ANCHOR_SPAN updates bounds a move
+to about 50 ms. Every network of the site has one anchor, update 0 (30 floats); the last update needs none,
+the page shows the build's own figure there. A network flagged as depending on rounding gets an anchor at
+every checkpoint and the page shows only the checkpoints (`snap`): nothing is recomputed across a stretch
+where rounding grows. tests/browser/test_replay.py holds every checkpoint, and updates between, to 1e-9.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from ..learning import ROUNDING_LIMIT
 from . import fast_training
 from .rnn import DataLoop, Optimizer, Params, checkpoint_updates
 
-ANCHOR_EVERY = 25  # checkpoints between two anchors (about 50 checkpoints: 3 anchors)
+ANCHOR_SPAN = 10_000  # at most this many updates between two anchors (about 50 ms of training in the page)
 
 
 def _flat(arrays: list[Any]) -> list[float]:
@@ -29,9 +33,16 @@ def _flat(arrays: list[Any]) -> list[float]:
 
 
 def anchor_updates(updates: int, snap: bool) -> list[int]:
-    """The updates the page resumes from: every ANCHOR_EVERY-th checkpoint (every one when snapping)."""
-    every = 1 if snap else ANCHOR_EVERY
-    return checkpoint_updates(updates)[::every]
+    """The checkpoints the page resumes from: at most ANCHOR_SPAN updates apart (all when snapping), not the last."""
+    checkpoints = checkpoint_updates(updates)
+    if snap:
+        return checkpoints[:-1]
+    anchors, previous = [0], 0
+    for update in checkpoints[1:]:
+        if update - anchors[-1] > ANCHOR_SPAN and previous > anchors[-1]:
+            anchors.append(previous)
+        previous = update
+    return anchors
 
 
 def replay_record(params: Params, encoded: list[int], seq_length: int, updates: int, optimizer: Optimizer,
@@ -48,4 +59,4 @@ def replay_record(params: Params, encoded: list[int], seq_length: int, updates: 
         anchors.append({"update": update, "params": _flat(params.arrays()),
                         "memory": _flat(optimizer.memory) if optimizer.kind == "adagrad" and update else [],
                         "position": loop.position, "hidden": _flat([loop.hidden_state])})
-    return {"checkpoints": checkpoint_updates(updates), "snap": snap, "anchors": anchors}
+    return {"snap": snap, "anchors": anchors}  # the checkpoints the page works out: rnn.checkpoint_updates

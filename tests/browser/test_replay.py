@@ -58,10 +58,10 @@ def _reference_runs(trace: dict[str, Any], updates: list[int]) -> dict[int, rnn.
 
 
 def _positions(trace: dict[str, Any]) -> list[int]:
-    """Every checkpoint, and updates between them (one past an anchor, one before the next)."""
-    record = trace["training"]["replay"]
-    between = [a["update"] + 1 for a in record["anchors"][:-1]] + [a["update"] - 1 for a in record["anchors"][1:]]
-    return sorted(set(record["checkpoints"]) | set(between) | {37})
+    """Every checkpoint, and updates between them (one past an anchor, one before the next, one before the end)."""
+    record, updates = trace["training"]["replay"], trace["training"]["updates"]
+    between = [a["update"] + 1 for a in record["anchors"]] + [a["update"] - 1 for a in record["anchors"][1:]]
+    return sorted(set(rnn.checkpoint_updates(updates)) | set(between) | {updates // 3, updates - 1})
 
 
 def _problems_at(n: int, shown: dict[str, Any], reference: rnn.Params) -> list[str]:
@@ -82,8 +82,7 @@ def _problems_at(n: int, shown: dict[str, Any], reference: rnn.Params) -> list[s
         if abs(step["loss"] - expected.values[("loss", t, None, None)]) > TOLERANCE:
             problems.append(f"update {n}: loss[{t}] = {step['loss']!r}")
     last = trace["steps"][-1]
-    if shown["say"] != f"return ForwardPass(xs, hidden_states, outputs, probabilities, float(loss)), with loss = " \
-                       f"{cell_text('loss', last['loss'])}":
+    if not shown["say"].endswith(f"probabilities, float(loss)), with loss = {cell_text('loss', last['loss'])}"):
         problems.append(f"update {n}: the sentence says {shown['say']!r}")
     rows = [cell_text("hidden_states", v) for v in trace["steps"][0]["hidden_states"]]
     if "[" + ", ".join(rows) + "]" not in shown["table"]:
@@ -91,13 +90,14 @@ def _problems_at(n: int, shown: dict[str, Any], reference: rnn.Params) -> list[s
     return problems
 
 
-@pytest.mark.parametrize("name", TRAINED)
+@pytest.mark.parametrize(("where", "name"), [("index.html", "alternating"), ("index.html", "useful"),
+                                             ("edges/index.html", "wide"), ("edges/index.html", "tiny")])
 def test_every_position_equals_the_reference_run_and_its_forward_pass_numpy(browse: Browse, article_site: Site,
-                                                                           name: str) -> None:
-    page = browse.open("index.html", site=article_site)
+                                                                           where: str, name: str) -> None:
+    """The article's two trained figures (sgd), and the fixture's adagrad figure and its smallest."""
+    page = browse.open(where, site=article_site if where == "index.html" else None)
     built = Figure(page, name).trace()
     positions = _positions(built)
-    assert len(built["training"]["replay"]["checkpoints"]) >= 50
     reference = _reference_runs(built, positions)
     problems = []
     for n in positions:
@@ -137,6 +137,13 @@ def test_the_pages_filled_templates_are_the_builds_sentences_for_every_figure(br
                     problems.append(f"{path} {figure}: page {by_page!r}, build {sentence!r}")
             assert sum(t is not None for _, t in states) > 10, f"{path} {figure}: no templates"
     assert not problems, "\n".join(problems[:20])
+
+
+def test_the_page_works_out_the_checkpoints_as_the_build_does(browse: Browse) -> None:
+    page = browse.open("index.html")
+    counts = [*range(0, 260), 4700, 6400, 12_345, 99_999, 100_000, 1_000_001, 2_718_281]
+    found = page.evaluate("(counts) => counts.map((n) => window.unrolled.checkpoints(n))", counts)
+    assert found == [rnn.checkpoint_updates(n) for n in counts]
 
 
 def _timeline(page: Page, name: str) -> dict[str, Any]:

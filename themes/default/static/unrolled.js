@@ -238,71 +238,96 @@
     return sum;
   }
 
-  const zeros = (n) => new Array(n).fill(0);
-  const zerosLike = (arrays) => arrays.map((row) => (Array.isArray(row) ? zeros(row.length) : 0));
+  // Where training stands after some update: the five weights and the adagrad memory as flat Float64Arrays (in
+  // PARAMS order, each array row by row), the data loop's position and the hidden state it carries.
+  function standing(anchor, size) {
+    return { update: anchor.update, weights: Float64Array.from(anchor.params),
+      memory: anchor.memory.length ? Float64Array.from(anchor.memory) : new Float64Array(size),
+      position: anchor.position, hidden: Float64Array.from(anchor.hidden) };
+  }
 
-  // Flat numbers in PARAMS order, each array row by row -> the arrays shaped as `like` (a trace's params).
+  // Train `at` on to update n as min-char-rnn trains (the window the loop cuts, forward, backward through time,
+  // clip, step), with fast_training's operations in its order, on flat arrays: U[i][k] is U[i * K + k].
+  function trainOn(at, n, spec, encoded, H, K) {
+    const L = spec.seq_length, rate = spec.learning_rate, clip = spec.clip, adagrad = spec.optimizer === "adagrad";
+    const P = at.weights, M = at.memory, oW = H * K, ob = oW + H * H, oV = ob + H, oc = oV + K * H;
+    const G = new Float64Array(P.length), hs = new Float64Array((L + 1) * H), ps = new Float64Array(L * K);
+    const e = new Float64Array(K), r = new Float64Array(H), dn = new Float64Array(H), next = new Float64Array(H);
+    let position = at.position;
+    const h = at.hidden;
+    for (let u = at.update + 1; u <= n; u++) {
+      if (position + L + 1 >= encoded.length || u === 1) { position = 0; h.fill(0); }
+      hs.set(h);
+      for (let t = 0; t < L; t++) {
+        const x = encoded[position + t], last = t * H, now = last + H;
+        for (let i = 0; i < H; i++) {
+          let sum = P[oW + i * H] * hs[last];
+          for (let j = 1; j < H; j++) sum += P[oW + i * H + j] * hs[last + j];
+          hs[now + i] = Math.tanh(P[i * K + x] + sum + P[ob + i]);
+        }
+        let total = 0;
+        for (let k = 0; k < K; k++) {
+          let sum = P[oV + k * H] * hs[now];
+          for (let i = 1; i < H; i++) sum += P[oV + k * H + i] * hs[now + i];
+          e[k] = Math.exp(sum + P[oc + k]);
+          total = k ? total + e[k] : e[k];
+        }
+        for (let k = 0; k < K; k++) ps[t * K + k] = e[k] / total;
+      }
+      G.fill(0);
+      dn.fill(0);
+      for (let t = L - 1; t >= 0; t--) {
+        const a = (t + 1) * H, q = t * H, target = encoded[position + t + 1];
+        for (let k = 0; k < K; k++) e[k] = k === target ? ps[t * K + k] - 1 : ps[t * K + k]; // output_grad
+        for (let k = 0; k < K; k++) for (let i = 0; i < H; i++) G[oV + k * H + i] += e[k] * hs[a + i];
+        for (let k = 0; k < K; k++) G[oc + k] += e[k];
+        for (let i = 0; i < H; i++) {
+          let sum = P[oV + i] * e[0];
+          for (let k = 1; k < K; k++) sum += P[oV + k * H + i] * e[k];
+          r[i] = (1 - hs[a + i] * hs[a + i]) * (sum + dn[i]);
+        }
+        for (let i = 0; i < H; i++) G[ob + i] += r[i];
+        for (let i = 0; i < H; i++) G[i * K + encoded[position + t]] += r[i];
+        for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) G[oW + i * H + j] += r[i] * hs[q + j];
+        for (let j = 0; j < H; j++) {
+          let sum = P[oW + j] * r[0];
+          for (let i = 1; i < H; i++) sum += P[oW + i * H + j] * r[i];
+          next[j] = sum;
+        }
+        dn.set(next);
+      }
+      for (let w = 0; w < P.length; w++) {
+        const g = G[w] > clip ? clip : G[w] < -clip ? -clip : G[w];
+        if (adagrad) {
+          M[w] += g * g;
+          P[w] += -rate * g / Math.sqrt(M[w] + 1e-8);
+        } else P[w] -= rate * g;
+      }
+      h.set(hs.subarray(L * H));
+      position += L;
+    }
+    at.update = n;
+    at.position = position;
+    return at;
+  }
+
+  // rnn.checkpoint_updates: round(i * updates / 50) for i = 0 … 50 (Python rounds half to even), no repeats.
+  function checkpoints(updates) {
+    const found = [];
+    for (let i = 0; i <= 50; i++) {
+      const x = i * updates / 50, whole = Math.floor(x), part = x - whole;
+      const n = part > 0.5 || (part === 0.5 && whole % 2) ? whole + 1 : whole;
+      if (found[found.length - 1] !== n) found.push(n);
+    }
+    return found;
+  }
+
+  // Flat weights -> the arrays shaped as `like` (a trace's params: matrices as rows, vectors flat).
   function unflat(flat, like) {
     let at = 0;
     const out = {};
     for (const name of PARAMS) out[name] = like[name].map((row) => (Array.isArray(row) ? row.map(() => flat[at++]) : flat[at++]));
     return out;
-  }
-
-  // The weights after update n, trained on from `anchor` (the update, weights, adagrad memory and data loop it
-  // recorded) as min-char-rnn trains: the window the loop cuts, forward, backward through time, clip, step.
-  function trainFrom(anchor, n, spec, encoded, like) {
-    const P = unflat(anchor.params, like), adagrad = spec.optimizer === "adagrad";
-    const M = anchor.memory.length ? unflat(anchor.memory, like) : null;
-    const U = P.input_weights_U, W = P.hidden_weights_W, b = P.hidden_bias, V = P.output_weights_V, c = P.output_bias;
-    const H = b.length, K = c.length, L = spec.seq_length, rate = spec.learning_rate, clip = spec.clip;
-    const memory = M || Object.fromEntries(PARAMS.map((name) => [name, zerosLike(P[name])]));
-    let h = anchor.hidden.slice(), position = anchor.position;
-    for (let u = anchor.update + 1; u <= n; u++) {
-      if (position + L + 1 >= encoded.length || u === 1) { position = 0; h = zeros(H); }
-      const win = encoded.slice(position, position + L + 1), hs = [h], ps = [];
-      for (let t = 0; t < L; t++) {
-        const x = win[t], last = h;
-        h = b.map((bias, i) => Math.tanh(U[i][x] + dot(W[i], last) + bias));
-        const e = c.map((bias, k) => Math.exp(dot(V[k], h) + bias));
-        let total = e[0];
-        for (let k = 1; k < K; k++) total += e[k];
-        hs.push(h);
-        ps.push(e.map((v) => v / total));
-      }
-      const G = Object.fromEntries(PARAMS.map((name) => [name, zerosLike(P[name])]));
-      const dU = G.input_weights_U, dW = G.hidden_weights_W, db = G.hidden_bias, dV = G.output_weights_V;
-      const dc = G.output_bias;
-      let dn = zeros(H);
-      for (let t = L - 1; t >= 0; t--) {
-        const a = hs[t + 1], q = hs[t], dy = ps[t].slice();
-        dy[win[t + 1]] -= 1;
-        for (let k = 0; k < K; k++) for (let i = 0; i < H; i++) dV[k][i] += dy[k] * a[i];
-        for (let k = 0; k < K; k++) dc[k] += dy[k];
-        const r = a.map((ai, i) => (1 - ai * ai) * (dot(V.map((row) => row[i]), dy) + dn[i]));
-        for (let i = 0; i < H; i++) db[i] += r[i];
-        for (let i = 0; i < H; i++) dU[i][win[t]] += r[i];
-        for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) dW[i][j] += r[i] * q[j];
-        dn = q.map((ignored, j) => dot(W.map((row) => row[j]), r));
-      }
-      for (const name of PARAMS) {
-        const w = P[name], g = G[name], m = memory[name];
-        const move = (value, grad, i, row) => {
-          grad = grad > clip ? clip : grad < -clip ? -clip : grad;
-          if (!adagrad) return value - rate * grad;
-          const mem = (row ? row[i] : m[i]) + grad * grad;
-          if (row) row[i] = mem; else m[i] = mem;
-          return value + -rate * grad / Math.sqrt(mem + 1e-8);
-        };
-        for (let i = 0; i < w.length; i++) {
-          if (Array.isArray(w[i])) for (let j = 0; j < w[i].length; j++) w[i][j] = move(w[i][j], g[i][j], j, m[i]);
-          else w[i] = move(w[i], g[i], i, null);
-        }
-      }
-      h = hs[L];
-      position += L;
-    }
-    return P;
   }
 
   // `forward` on the trace's window with other weights, in numpy's order: the steps a trace records.
@@ -366,6 +391,7 @@
   }
 
   api.fill = fill;
+  api.checkpoints = checkpoints;
 
   // A trained figure's timeline: the slider "Training update", its Play, and the loss curve's marker.
   class Timeline {
@@ -375,12 +401,14 @@
       this.el = el;
       this.updates = trace.training.updates;
       this.replay = replay;
+      this.checkpoints = checkpoints(this.updates);
       this.encoded = Array.from(replay.text, (ch) => trace.vocab.indexOf(ch));
       this.slider = el.querySelector(".rnn-update");
       this.button = el.querySelector(".rnn-train");
       this.count = el.querySelector(".rnn-update-count");
       this.marker = el.querySelector(".rnn-loss-at");
       this.shown = this.updates;
+      this.last = null; // where training stood after the last recompute
       this.timer = 0;
       this.onTick = player.guard(() => this.tick());
       this.listeners = {
@@ -399,7 +427,7 @@
     land(n) {
       n = Math.max(0, Math.min(this.updates, n));
       if (!this.replay.snap) return n;
-      const points = this.replay.checkpoints;
+      const points = this.checkpoints;
       if (n > this.shown) return points.find((p) => p >= n);
       if (n < this.shown) return points.filter((p) => p <= n).pop();
       return points.reduce((best, p) => (Math.abs(p - n) < Math.abs(best - n) ? p : best));
@@ -422,12 +450,17 @@
       this.marker.setAttribute("x2", x);
     }
 
-    // The trace of the figure's window after n updates: weights trained on from the nearest anchor.
+    // The trace of the figure's window after n updates: training carried on from the nearest anchor, or from
+    // where the last move left it when that is nearer (playing forward trains each update once).
     recompute(n) {
+      const built = this.player.built.trace, H = built.hidden_state_prev.length, K = built.vocab.length;
       let anchor = this.replay.anchors[0];
       for (const a of this.replay.anchors) if (a.update <= n) anchor = a;
-      const built = this.player.built.trace;
-      const params = trainFrom(anchor, n, built.spec, this.encoded, built.params);
+      const last = this.last;
+      const from = last && last.update <= n && last.update >= anchor.update ? last
+        : standing(anchor, anchor.params.length);
+      this.last = trainOn(from, n, built.spec, this.encoded, H, K);
+      const params = unflat(this.last.weights, built.params);
       return Object.assign({}, built, { params: params, steps: forwardSteps(built, params),
         training: Object.assign({}, built.training, { shown_update: n }) });
     }
@@ -447,7 +480,7 @@
     }
 
     tick() {
-      const next = this.replay.checkpoints.find((p) => p > this.shown);
+      const next = this.checkpoints.find((p) => p > this.shown);
       this.show(next === undefined ? this.updates : next, true);
       if (this.shown < this.updates) this.timer = setTimeout(this.onTick, TRAIN_MS);
       else this.pause();
