@@ -192,3 +192,12 @@ def test_the_address_keeps_the_shown_update(browse: Browse, article_site: Site) 
     page.evaluate(SHOW, ["useful", 4699])
     page.locator('figure[data-rnn="useful"]').get_by_role("slider", name="Training update").press("End")
     page.wait_for_function("location.hash === '#useful:5'")
+
+
+def test_print_shows_the_trained_network_then_puts_the_update_back(browse: Browse, article_site: Site) -> None:
+    page = browse.open("index.html", site=article_site)
+    page.evaluate(SHOW, ["useful", 940])
+    page.evaluate("() => dispatchEvent(new Event('beforeprint'))")
+    assert _shown(page, "useful") == 4700
+    page.evaluate("() => dispatchEvent(new Event('afterprint'))")
+    assert _shown(page, "useful") == 940

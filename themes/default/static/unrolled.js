@@ -855,18 +855,29 @@
     for (const player of players.values()) player.fit();
   }
 
-  // Print the finished pass with every number; put the reader back afterwards.
+  // Print the trained network's finished pass with every number; put the reader back afterwards.
   let printing = [];
   addEventListener("beforeprint", () => {
     printing = Array.from(players.values(), (player) => {
-      const was = { player: player, step: player.step, numbers: player.numbersShown };
-      player.guard(() => { player.pause(); player.go(player.steps - 1); player.showNumbers(true); })();
+      const timeline = player.timeline;
+      const was = { player: player, step: player.step, numbers: player.numbersShown,
+        update: timeline ? timeline.shown : null };
+      player.guard(() => {
+        player.pause();
+        if (timeline) { timeline.pause(); timeline.show(timeline.updates); }
+        player.go(player.steps - 1);
+        player.showNumbers(true);
+      })();
       return was;
     });
   });
   addEventListener("afterprint", () => {
     for (const was of printing) {
-      was.player.guard(() => { was.player.go(was.step); was.player.showNumbers(was.numbers); })();
+      was.player.guard(() => {
+        if (was.update !== null) was.player.timeline.show(was.update);
+        was.player.go(was.step);
+        was.player.showNumbers(was.numbers);
+      })();
     }
     printing = [];
   });
