@@ -423,18 +423,19 @@
       for (const type of Object.keys(this.listeners)) this.el.removeEventListener(type, this.listeners[type]);
     }
 
-    // Where a move to n lands: n itself, or on a figure that snaps the next checkpoint in the move's direction.
-    land(n) {
+    // Where a move to n lands: n itself, or on a figure that snaps the nearest checkpoint (the reader's moves:
+    // the next one in the move's direction, so that a key press always moves).
+    land(n, byReader) {
       n = Math.max(0, Math.min(this.updates, n));
       if (!this.replay.snap) return n;
       const points = this.checkpoints;
-      if (n > this.shown) return points.find((p) => p >= n);
-      if (n < this.shown) return points.filter((p) => p <= n).pop();
+      if (byReader && n > this.shown) return points.find((p) => p >= n);
+      if (byReader && n < this.shown) return points.filter((p) => p <= n).pop();
       return points.reduce((best, p) => (Math.abs(p - n) < Math.abs(best - n) ? p : best));
     }
 
     show(n, byReader) {
-      n = this.land(n);
+      n = this.land(n, byReader);
       if (n !== this.shown) {
         this.shown = n;
         this.player.load(n === this.updates ? this.player.built.trace : this.recompute(n));
