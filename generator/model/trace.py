@@ -1,4 +1,4 @@
-"""Train a network, run its shown window and record every number as a trace (schema 1)."""
+"""Train a network, run its shown window and record every number as a trace (schema 2)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 
 from ..spec import Network
 from ..tracefile import SCHEMA, Trace
-from . import health, rnn
+from . import health, replay, rnn
 
 LOSS_HISTORY_POINTS = 200
 LOSS_KIND = "cross-entropy summed over the update's window, before the update"
@@ -65,6 +65,7 @@ def record_trace(network: Network, progress: health.Progress | None = None) -> T
     encoded = [vocab.index(c) for c in network.text]
     params = rnn.init_params(len(vocab), spec.hidden_size, spec.init_scale, spec.seed)
     optimizer = rnn.Optimizer(spec.optimizer, spec.learning_rate)
+    initial, initial_optimizer = params.copy(), optimizer.copy()
     # A diverging run overflows; that is reported below as a problem, not printed as numpy's warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         run, growth = health.train_checked(params, encoded, spec.seq_length, spec.updates, optimizer, spec.clip,
@@ -80,6 +81,8 @@ def record_trace(network: Network, progress: health.Progress | None = None) -> T
             position = window.position
         shown = rnn.forward(run.params, inputs, targets, hidden_state_prev)
     _check_finite(spec.name, run, shown)
+    replayed = replay.replay_record(initial, encoded, spec.seq_length, spec.updates, initial_optimizer, spec.clip,
+                                    growth) if spec.updates else None
     steps = []
     loss = 0.0
     for t in range(len(inputs)):
@@ -115,6 +118,8 @@ def record_trace(network: Network, progress: health.Progress | None = None) -> T
             "loss_kind": LOSS_KIND,
             "loss_history_updates": history_updates,
             "loss_history": history,
+            "shown_update": spec.updates,
+            "replay": replayed and {**replayed, "text": network.text},
             "checkpoints": [
                 {"update": n, "params": params_json(p), "hidden_state_prev": _column(h)}
                 for n, p, h in run.checkpoints

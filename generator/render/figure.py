@@ -16,9 +16,10 @@ from ..values import character_label, format_quantity, format_vector
 from .diagram import render_diagram
 from .listing import listing_html
 from .program import forward_source, record_program
+from .timeline import curve_x, loss_curve
 from .tones import SIGNED_BREAKS, TONES, UNIT_BREAKS
 
-# The training record stays in traces/NAME.json; the page plays the forward pass only.
+# The training record stays in traces/NAME.json; the page replays training from `training.replay`.
 NOT_INLINE = ("checkpoints", "loss_history", "loss_history_updates")
 # Diagrams at most this wide (px) sit beside the code on a desktop; wider ones get the full width.
 BESIDE_CODE = 560
@@ -79,5 +80,7 @@ def render_figure(env: jinja2.Environment, trace: Trace, caption: str) -> str:
         "steps": len(states),
         "number_rows": number_rows(trace),
         "weight_rows": weight_rows(trace),
+        "curve": loss_curve(trace),
+        "curve_x": curve_x,
     }
     return env.get_template("figure.html").render(context).strip()

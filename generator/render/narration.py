@@ -1,9 +1,18 @@
-"""One sentence per executed line of `forward`: its code with the indices filled in, and the numbers it made."""
+"""One sentence per executed line of `forward`: its code with the indices filled in, and the numbers it made.
+
+Next to each sentence goes its template: the same words with every number that depends on the weights written
+as a slot naming the trace value it prints, so the page can rebuild the sentence from a recomputed trace.
+A slot is `{REF:T}` (steps[T][REF], a vector), `{REF:T:I}` (one element of it), `{REF}` (a top-level array,
+hidden_state_prev), `{loss:T}` (steps[T].loss), and any of these followed by `|-log` (minus the natural log of
+the value, written as a loss). Literal braces are doubled, as in str.format. `fill` is the Python reading.
+"""
 
 from __future__ import annotations
 
 import ast
 import copy
+import math
+import re
 from functools import cache
 from types import CodeType
 from typing import Any
@@ -12,6 +21,7 @@ import numpy as np
 
 from ..model import rnn
 from ..refs import quantity
+from ..tracefile import Trace
 from ..values import character_label, format_quantity, format_vector
 
 Scope = dict[str, Any]
@@ -19,6 +29,37 @@ Scope = dict[str, Any]
 VOCAB_INDICES = ("inputs", "targets")
 LONGEST_LISTED = 16
 OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@"}
+# Quantities whose printed values change with the weights: these become slots in a sentence's template.
+SLOTTED = ("hidden_states", "outputs", "probabilities")
+SLOT = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
+
+
+def literal(text: str) -> str:
+    """Text as a template holds it: braces doubled."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _slot_value(trace: Trace, path: str) -> Any:
+    """The trace value a slot's path names (see the module docstring)."""
+    ref, *indices = path.split(":")
+    if not indices:
+        return trace[ref]
+    step = trace["steps"][int(indices[0])]
+    return step[ref] if len(indices) == 1 else step[ref][int(indices[1])]
+
+
+def fill(template: str, trace: Trace) -> str:
+    """The sentence a template makes with a trace's values (what the page's script does)."""
+    def one(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return match.group(0)[0]
+        path, _, function = match.group(1).partition("|")
+        value = _slot_value(trace, path)
+        if function == "-log":
+            return format_quantity("loss", -math.log(value))
+        ref = quantity(path.split(":")[0])
+        return format_vector(ref, value) if isinstance(value, list) else format_quantity(ref, value)
+    return SLOT.sub(one, template)
 
 
 @cache
@@ -113,14 +154,14 @@ def _index_note(node: ast.expr, value: Any, vocab: list[str]) -> str:
     return ""
 
 
-def describe(statement: ast.stmt, before: Scope, after: Scope, vocab: list[str]) -> str:
-    """What the statement did, in one line with its numbers."""
+def describe(statement: ast.stmt, before: Scope, after: Scope, vocab: list[str]) -> tuple[str, str]:
+    """What the statement did, in one line with its numbers, and that line's template (see the module docstring)."""
     if isinstance(statement, ast.For):
         header = f"for {ast.unparse(statement.target)} in {code(statement.iter, before)}"
         counter = ast.unparse(statement.target)
         if counter in after and (counter not in before or after[counter] != before[counter]):
-            return f"{header}: {counter} = {after[counter]}"
-        return f"{header}: the loop is done"
+            return _plain(f"{header}: {counter} = {after[counter]}")
+        return _plain(f"{header}: the loop is done")
     if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
         return _assignment(statement.targets[0], statement.value, before, after, vocab)
     if isinstance(statement, ast.AugAssign):
@@ -129,24 +170,50 @@ def describe(statement: ast.stmt, before: Scope, after: Scope, vocab: list[str])
         root = _root_name(statement.target)
         change = number_text(evaluate(statement.value, before), root)
         total = number_text(evaluate(statement.target, after), root)
-        return f"{target} {operator}= {code(statement.value, before)} = {change}, so {target} = {total}"
+        head = f"{target} {operator}= {code(statement.value, before)} = "
+        sentence = f"{head}{change}, so {target} = {total}"
+        t = before.get("t")
+        if root == "loss" and isinstance(t, int) and _is_log_term(statement.value):
+            return sentence, f"{literal(head)}{{target_probability:{t}|-log}}, so {literal(target)} = {{loss:{t}}}"
+        return _plain(sentence)
     if isinstance(statement, ast.Return) and statement.value is not None:
-        loss = f", with loss = {number_text(after['loss'], 'loss')}" if "loss" in after else ""
-        return f"return {code(statement.value, before)}{loss}"
-    return code(statement, before)
+        if "loss" not in after:
+            return _plain(f"return {code(statement.value, before)}")
+        head = f"return {code(statement.value, before)}, with loss = "
+        last = len(after.get("inputs", [])) - 1
+        return head + number_text(after["loss"], "loss"), literal(head) + f"{{loss:{last}}}"
+    return _plain(code(statement, before))
 
 
-def _assignment(target: ast.expr, value: ast.expr, before: Scope, after: Scope, vocab: list[str]) -> str:
+def _plain(sentence: str) -> tuple[str, str]:
+    return sentence, literal(sentence)
+
+
+def _is_log_term(value: ast.expr) -> bool:
+    """`-np.log(probabilities[t][target, 0])`: the step's loss term, minus the log of the target's probability."""
+    return (isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub) and isinstance(value.operand, ast.Call)
+            and isinstance(value.operand.func, ast.Attribute) and value.operand.func.attr == "log"
+            and len(value.operand.args) == 1 and _root_name(value.operand.args[0]) == "probabilities")
+
+
+def _assignment(target: ast.expr, value: ast.expr, before: Scope, after: Scope,
+                vocab: list[str]) -> tuple[str, str]:
     left, right = code(target, before), code(value, before)
     if isinstance(target, ast.Tuple):
         results = [evaluate(element, after) for element in target.elts]
         shapes = ["×".join(str(n) for n in r.shape) for r in results if isinstance(r, np.ndarray)]
-        return f"{left} = {right}" + (f": arrays of {', '.join(shapes)}" if shapes else "")
+        return _plain(f"{left} = {right}" + (f": arrays of {', '.join(shapes)}" if shapes else ""))
     name = _root_name(target)
     if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Subscript):
         whole = target.value  # one element set: show the whole array it belongs to
-        return f"{left} = {right}, so {code(whole, before)} = {number_text(evaluate(whole, after), name)}"
+        return _plain(f"{left} = {right}, so {code(whole, before)} = {number_text(evaluate(whole, after), name)}")
     if isinstance(value, ast.Constant):
-        return f"{left} = {right}"
+        return _plain(f"{left} = {right}")
     result = evaluate(target, after)
-    return f"{left} = {right} = {number_text(result, name)}{_index_note(value, result, vocab)}"
+    head, note = f"{left} = {right} = ", _index_note(value, result, vocab)
+    sentence = head + number_text(result, name) + note
+    indices = _index_values(target, before)
+    if name in SLOTTED and isinstance(target, ast.Subscript) and len(indices) == 1 and isinstance(indices[0], int):
+        slot = quantity(name) + ":" + str(indices[0]) if indices[0] >= 0 else "hidden_state_prev"
+        return sentence, literal(head) + "{" + slot + "}" + literal(note)
+    return _plain(sentence)

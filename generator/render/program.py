@@ -17,7 +17,7 @@ import numpy as np
 from ..model import rnn
 from ..refs import CODE_NAMES, PER_STEP, STEPWISE
 from ..tracefile import Trace
-from .narration import Scope, describe, evaluate
+from .narration import Scope, describe, evaluate, literal
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,14 @@ class State:
     made: tuple[Mark, ...]
     used: tuple[Mark, ...]
     sentence: str
+    template: str  # the sentence with slots for the numbers the weights decide (narration's module docstring)
 
     def attributes(self) -> dict[str, str | None]:
-        """The state as the script reads it from its `<li>`: the line, what it made, what it used (None: nothing)."""
+        """The state as the script reads it from its `<li>`: the line, what it made, what it used (None: nothing),
+        and its template when it has slots."""
         return {"data-line": str(self.line), "data-made": " ".join(m.token() for m in self.made) or None,
-                "data-used": " ".join(m.token() for m in self.used) or None}
+                "data-used": " ".join(m.token() for m in self.used) or None,
+                "data-say": None if self.template == literal(self.sentence) else self.template}
 
 
 @cache
@@ -89,8 +92,8 @@ def record_program(trace: Trace) -> list[State]:
         made = _made(statement, before, after, final)
         used = [m for m in _used(statement, before) if (m.ref, m.t) not in {(p.ref, p.t) for p in made}
                 and not (m.ref in STEPWISE and m.t is None)]  # `return ForwardPass(xs, ...)`: every step
-        states.append(State(statement.lineno, tuple(made), tuple(used),
-                            describe(statement, before, after, trace["vocab"])))
+        sentence, template = describe(statement, before, after, trace["vocab"])
+        states.append(State(statement.lineno, tuple(made), tuple(used), sentence, template))
     return states
 
 

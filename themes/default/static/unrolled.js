@@ -111,8 +111,9 @@
       const text = li.getAttribute(name);
       return text ? text.split(" ").map(parseMark) : [];
     };
+    const built = li.textContent;
     return { line: li.getAttribute("data-line"), made: marks("data-made"), used: marks("data-used"),
-      sentence: li.textContent };
+      sentence: built, built: built, template: li.getAttribute("data-say") };
   }
 
   // One number of the diagram, and the states at which it changes.
@@ -126,6 +127,7 @@
       this.j = numberAttribute(el, "data-j");
       this.position = position; // its place in the array, row by row, as a mark's values list it
       this.final = { text: this.text.textContent, value: el.getAttribute("data-value") }; // as the build drew it
+      this.built = this.final;
       this.shown = { text: this.final.text, value: this.final.value, empty: el.classList.contains("is-empty"),
         tone: (TONE.exec(el.getAttribute("class")) || ["", ""])[1] };
       this.changes = []; // {step, value}: from `step` on it holds `value` (the build's text), null: its final value
@@ -225,6 +227,267 @@
     return after;
   }
 
+  // --- training, replayed (generator/model/replay.py): fast_training's loop, operation for operation ---
+  const PARAMS = ["input_weights_U", "hidden_weights_W", "hidden_bias", "output_weights_V", "output_bias"];
+  const TRAIN_MS = 180; // one checkpoint per frame while training plays
+
+  // x[0]*y[0] + x[1]*y[1] + ..., summed left to right as the unrolled Python writes it.
+  function dot(x, y) {
+    let sum = x[0] * y[0];
+    for (let i = 1; i < x.length; i++) sum += x[i] * y[i];
+    return sum;
+  }
+
+  // Where training stands after some update: the five weights and the adagrad memory as flat Float64Arrays (in
+  // PARAMS order, each array row by row), the data loop's position and the hidden state it carries.
+  function standing(anchor, size) {
+    return { update: anchor.update, weights: Float64Array.from(anchor.params),
+      memory: anchor.memory.length ? Float64Array.from(anchor.memory) : new Float64Array(size),
+      position: anchor.position, hidden: Float64Array.from(anchor.hidden) };
+  }
+
+  // Train `at` on to update n as min-char-rnn trains (the window the loop cuts, forward, backward through time,
+  // clip, step), with fast_training's operations in its order, on flat arrays: U[i][k] is U[i * K + k].
+  function trainOn(at, n, spec, encoded, H, K) {
+    const L = spec.seq_length, rate = spec.learning_rate, clip = spec.clip, adagrad = spec.optimizer === "adagrad";
+    const P = at.weights, M = at.memory, oW = H * K, ob = oW + H * H, oV = ob + H, oc = oV + K * H;
+    const G = new Float64Array(P.length), hs = new Float64Array((L + 1) * H), ps = new Float64Array(L * K);
+    const e = new Float64Array(K), r = new Float64Array(H), dn = new Float64Array(H), next = new Float64Array(H);
+    let position = at.position;
+    const h = at.hidden;
+    for (let u = at.update + 1; u <= n; u++) {
+      if (position + L + 1 >= encoded.length || u === 1) { position = 0; h.fill(0); }
+      hs.set(h);
+      for (let t = 0; t < L; t++) {
+        const x = encoded[position + t], last = t * H, now = last + H;
+        for (let i = 0; i < H; i++) {
+          let sum = P[oW + i * H] * hs[last];
+          for (let j = 1; j < H; j++) sum += P[oW + i * H + j] * hs[last + j];
+          hs[now + i] = Math.tanh(P[i * K + x] + sum + P[ob + i]);
+        }
+        let total = 0;
+        for (let k = 0; k < K; k++) {
+          let sum = P[oV + k * H] * hs[now];
+          for (let i = 1; i < H; i++) sum += P[oV + k * H + i] * hs[now + i];
+          e[k] = Math.exp(sum + P[oc + k]);
+          total = k ? total + e[k] : e[k];
+        }
+        for (let k = 0; k < K; k++) ps[t * K + k] = e[k] / total;
+      }
+      G.fill(0);
+      dn.fill(0);
+      for (let t = L - 1; t >= 0; t--) {
+        const a = (t + 1) * H, q = t * H, target = encoded[position + t + 1];
+        for (let k = 0; k < K; k++) e[k] = k === target ? ps[t * K + k] - 1 : ps[t * K + k]; // output_grad
+        for (let k = 0; k < K; k++) for (let i = 0; i < H; i++) G[oV + k * H + i] += e[k] * hs[a + i];
+        for (let k = 0; k < K; k++) G[oc + k] += e[k];
+        for (let i = 0; i < H; i++) {
+          let sum = P[oV + i] * e[0];
+          for (let k = 1; k < K; k++) sum += P[oV + k * H + i] * e[k];
+          r[i] = (1 - hs[a + i] * hs[a + i]) * (sum + dn[i]);
+        }
+        for (let i = 0; i < H; i++) G[ob + i] += r[i];
+        for (let i = 0; i < H; i++) G[i * K + encoded[position + t]] += r[i];
+        for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) G[oW + i * H + j] += r[i] * hs[q + j];
+        for (let j = 0; j < H; j++) {
+          let sum = P[oW + j] * r[0];
+          for (let i = 1; i < H; i++) sum += P[oW + i * H + j] * r[i];
+          next[j] = sum;
+        }
+        dn.set(next);
+      }
+      for (let w = 0; w < P.length; w++) {
+        const g = G[w] > clip ? clip : G[w] < -clip ? -clip : G[w];
+        if (adagrad) {
+          M[w] += g * g;
+          P[w] += -rate * g / Math.sqrt(M[w] + 1e-8);
+        } else P[w] -= rate * g;
+      }
+      h.set(hs.subarray(L * H));
+      position += L;
+    }
+    at.update = n;
+    at.position = position;
+    return at;
+  }
+
+  // rnn.checkpoint_updates: round(i * updates / 50) for i = 0 … 50 (Python rounds half to even), no repeats.
+  function checkpoints(updates) {
+    const found = [];
+    for (let i = 0; i <= 50; i++) {
+      const x = i * updates / 50, whole = Math.floor(x), part = x - whole;
+      const n = part > 0.5 || (part === 0.5 && whole % 2) ? whole + 1 : whole;
+      if (found[found.length - 1] !== n) found.push(n);
+    }
+    return found;
+  }
+
+  // Flat weights -> the arrays shaped as `like` (a trace's params: matrices as rows, vectors flat).
+  function unflat(flat, like) {
+    let at = 0;
+    const out = {};
+    for (const name of PARAMS) out[name] = like[name].map((row) => (Array.isArray(row) ? row.map(() => flat[at++]) : flat[at++]));
+    return out;
+  }
+
+  // `forward` on the trace's window with other weights, in numpy's order: the steps a trace records.
+  function forwardSteps(trace, params) {
+    const U = params.input_weights_U, W = params.hidden_weights_W, b = params.hidden_bias;
+    const V = params.output_weights_V, c = params.output_bias;
+    let h = trace.hidden_state_prev, loss = 0;
+    return trace.inputs.map((x, t) => {
+      const last = h, target = trace.targets[t];
+      const xs = c.map((ignored, k) => (k === x ? 1 : 0));
+      h = b.map((bias, i) => Math.tanh(dot(U[i], xs) + dot(W[i], last) + bias));
+      const outputs = c.map((bias, k) => dot(V[k], h) + bias), e = outputs.map(Math.exp);
+      let total = e[0];
+      for (let k = 1; k < e.length; k++) total += e[k];
+      const probabilities = e.map((v) => v / total);
+      loss += -Math.log(probabilities[target]);
+      return { xs: xs, hidden_states: h, outputs: outputs, probabilities: probabilities,
+        target_probability: probabilities[target], loss: loss };
+    });
+  }
+
+  // The value of one cell in a trace: a weight (i, j), hidden_state_prev (i), or step t's element i.
+  function valueAt(trace, ref, t, i, j) {
+    if (t === null) {
+      const array = ref === "hidden_state_prev" ? trace.hidden_state_prev : trace.params[ref];
+      return j === null ? array[i] : array[i][j];
+    }
+    const value = trace.steps[t][ref];
+    return i === null ? value : value[i];
+  }
+
+  const formatVector = (ref, values) => "[" + values.map((v) => formatValue(ref, v)).join(", ") + "]";
+
+  // narration.fill: a sentence's template with a trace's values ({REF:T}, {REF:T:I}, {REF}, then |-log).
+  function fill(template, trace) {
+    return template.replace(/\{\{|\}\}|\{([^{}]+)\}/g, (whole, slot) => {
+      if (slot === undefined) return whole.charAt(0);
+      const parts = slot.split("|"), path = parts[0].split(":"), ref = path[0];
+      let value = path.length === 1 ? trace[ref] : trace.steps[Number(path[1])][ref];
+      if (path.length > 2) value = value[Number(path[2])];
+      if (parts[1] === "-log") return formatValue("loss", -Math.log(value));
+      const quantity = ref === "target_probability" ? "probabilities" : ref;
+      return Array.isArray(value) ? formatVector(quantity, value) : formatValue(quantity, value);
+    });
+  }
+
+  // The numbers table and the weights list with a trace's values (figure.number_rows and weight_rows).
+  function writeNumbers(numbers, trace) {
+    numbers.querySelectorAll("tbody tr").forEach((row, t) => {
+      const cells = row.querySelectorAll("td"), step = trace.steps[t];
+      ["xs", "hidden_states", "outputs", "probabilities"].forEach((ref, n) => {
+        cells[n + 1].textContent = formatVector(ref, step[ref]);
+      });
+      cells[6].textContent = formatValue("loss", step.loss);
+    });
+    numbers.querySelectorAll(".rnn-weights dd").forEach((dd, n) => {
+      const name = PARAMS[n] || "hidden_state_prev", values = name in trace.params ? trace.params[name] : trace.hidden_state_prev;
+      dd.textContent = Array.isArray(values[0]) ? values.map((row) => formatVector(name, row)).join(", ")
+        : formatVector(name, values);
+    });
+  }
+
+  api.fill = fill;
+  api.checkpoints = checkpoints;
+
+  // A trained figure's timeline: the slider "Training update", its Play, and the loss curve's marker.
+  class Timeline {
+    constructor(player, el) {
+      const trace = player.trace, replay = trace.training.replay;
+      this.player = player;
+      this.el = el;
+      this.updates = trace.training.updates;
+      this.replay = replay;
+      this.checkpoints = checkpoints(this.updates);
+      this.encoded = Array.from(replay.text, (ch) => trace.vocab.indexOf(ch));
+      this.slider = el.querySelector(".rnn-update");
+      this.button = el.querySelector(".rnn-train");
+      this.count = el.querySelector(".rnn-update-count");
+      this.marker = el.querySelector(".rnn-loss-at");
+      this.shown = this.updates;
+      this.last = null; // where training stood after the last recompute
+      this.timer = 0;
+      this.onTick = player.guard(() => this.tick());
+      this.listeners = {
+        input: player.guard(() => { this.pause(); this.show(Number(this.slider.value), true); }),
+        click: player.guard((event) => { if (event.target.closest("button") === this.button) this.toggle(); }),
+      };
+      for (const type of Object.keys(this.listeners)) el.addEventListener(type, this.listeners[type]);
+    }
+
+    destroy() {
+      this.pause();
+      for (const type of Object.keys(this.listeners)) this.el.removeEventListener(type, this.listeners[type]);
+    }
+
+    // Where a move to n lands: n itself, or on a figure that snaps the nearest checkpoint (the reader's moves:
+    // the next one in the move's direction, so that a key press always moves).
+    land(n, byReader) {
+      n = Math.max(0, Math.min(this.updates, n));
+      if (!this.replay.snap) return n;
+      const points = this.checkpoints;
+      if (byReader && n > this.shown) return points.find((p) => p >= n);
+      if (byReader && n < this.shown) return points.filter((p) => p <= n).pop();
+      return points.reduce((best, p) => (Math.abs(p - n) < Math.abs(best - n) ? p : best));
+    }
+
+    show(n, byReader) {
+      n = this.land(n, byReader);
+      if (n !== this.shown) {
+        this.shown = n;
+        this.player.load(n === this.updates ? this.player.built.trace : this.recompute(n));
+        if (byReader) address.follow(this.player);
+      }
+      const of = (x) => x.toLocaleString("en-US");
+      this.slider.value = n;
+      this.slider.setAttribute("aria-valuetext", "Update " + of(n) + " of " + of(this.updates) +
+        (n === this.updates ? ", as trained" : "") + (this.replay.snap ? ", checkpoints only" : ""));
+      this.count.textContent = of(n);
+      const x = String(Math.round((3 + 594 * n / this.updates) * 10) / 10);
+      this.marker.setAttribute("x1", x);
+      this.marker.setAttribute("x2", x);
+    }
+
+    // The trace of the figure's window after n updates: training carried on from the nearest anchor, or from
+    // where the last move left it when that is nearer (playing forward trains each update once).
+    recompute(n) {
+      const built = this.player.built.trace, H = built.hidden_state_prev.length, K = built.vocab.length;
+      let anchor = this.replay.anchors[0];
+      for (const a of this.replay.anchors) if (a.update <= n) anchor = a;
+      const last = this.last;
+      const from = last && last.update <= n && last.update >= anchor.update ? last
+        : standing(anchor, anchor.params.length);
+      this.last = trainOn(from, n, built.spec, this.encoded, H, K);
+      const params = unflat(this.last.weights, built.params);
+      return Object.assign({}, built, { params: params, steps: forwardSteps(built, params),
+        training: Object.assign({}, built.training, { shown_update: n }) });
+    }
+
+    // Play: the checkpoints one by one, from the start again when at the end.
+    toggle() {
+      if (this.timer) { this.pause(); return; }
+      if (this.shown >= this.updates) this.show(0, true);
+      this.button.setAttribute("aria-label", "Pause training");
+      this.timer = setTimeout(this.onTick, TRAIN_MS);
+    }
+
+    pause() {
+      clearTimeout(this.timer);
+      this.timer = 0;
+      this.button.setAttribute("aria-label", "Play training");
+    }
+
+    tick() {
+      const next = this.checkpoints.find((p) => p > this.shown);
+      this.show(next === undefined ? this.updates : next, true);
+      if (this.shown < this.updates) this.timer = setTimeout(this.onTick, TRAIN_MS);
+      else this.pause();
+    }
+  }
+
   // One figure: its program, its diagram, its controls, and where the reader is in it.
   class Player {
     constructor(figure) {
@@ -283,7 +546,37 @@
           player.guard(() => { player.pause(); player.go(k); })();
           return player.step;
         },
+        showUpdate(n) { // the network after n training updates (snapped to a checkpoint where the figure snaps)
+          if (typeof n !== "number" || !Number.isInteger(n)) throw new TypeError("showUpdate(n) takes a whole number");
+          if (!player.timeline) throw new Error("the figure " + player.name + " is not trained");
+          player.guard(() => { player.timeline.pause(); player.timeline.show(n); })();
+          return player.trace.training.shown_update;
+        },
       });
+      const timeline = figure.querySelector(".rnn-timeline");
+      this.built = { trace: this.trace, table: this.numbers.querySelector("tbody").innerHTML,
+        weights: this.numbers.querySelector(".rnn-weights").innerHTML };
+      this.timeline = timeline && this.trace.training.replay ? new Timeline(this, timeline) : null;
+    }
+
+    // Show another trace of the same window (other weights): every cell, the numbers table and the sentences.
+    // The build's own trace puts back exactly what the build wrote.
+    load(trace) {
+      const built = trace === this.built.trace;
+      for (const cell of this.diagram.cells.values()) {
+        if (built || cell.built.value === null) { cell.final = cell.built; continue; } // targets: characters
+        const v = valueAt(trace, cell.ref, cell.t, cell.i, cell.j);
+        cell.final = { text: formatValue(cell.ref, v), value: String(v) };
+      }
+      for (const state of this.states) state.sentence = built || !state.template ? state.built : fill(state.template, trace);
+      if (built) {
+        this.numbers.querySelector("tbody").innerHTML = this.built.table;
+        this.numbers.querySelector(".rnn-weights").innerHTML = this.built.weights;
+      } else writeNumbers(this.numbers, trace);
+      this.trace = trace;
+      for (const cell of this.diagram.cells.values()) { cell.shown.text = null; cell.paint(this.step); }
+      this.showState(this.step);
+      this.emit("update");
     }
 
     // Wire the figure up and show its state; destroy() undoes this.
@@ -302,6 +595,7 @@
 
     // Undo start(): no listeners, tooltip, controls or highlights (the cells keep the state they show).
     destroy() {
+      if (this.timeline) this.timeline.destroy();
       clearTimeout(this.timer);
       this.timer = 0;
       for (const type of Object.keys(this.listeners)) this.figure.removeEventListener(type, this.listeners[type]);
@@ -508,7 +802,8 @@
     }
   }
 
-  // The address follows the reader as #NAME:K, rewritten at most every ADDRESS_MS; the last step always lands.
+  // The address follows the reader as #NAME:K (#NAME:u=N:K away from the trained network), rewritten at most
+  // every ADDRESS_MS; the last step always lands.
   const address = {
     pending: null,
     timer: 0,
@@ -525,16 +820,21 @@
       this.written = Date.now();
       this.pending = null;
       try {
-        history.replaceState(history.state, "", "#" + player.name + ":" + player.step);
+        const update = player.timeline && player.timeline.shown !== player.timeline.updates
+          ? ":u=" + player.timeline.shown : "";
+        history.replaceState(history.state, "", "#" + player.name + update + ":" + player.step);
       } catch (e) { /* some browsers refuse it on file:// */ }
     },
 
-    // #NAME:K opens that figure at state K and scrolls to it.
+    // #NAME:K opens that figure at state K and scrolls to it; #NAME:u=N:K after N training updates.
     open() {
-      const match = /^#([A-Za-z0-9_-]+):(\d+)$/.exec(location.hash);
+      const match = /^#([A-Za-z0-9_-]+)(?::u=(\d+))?:(\d+)$/.exec(location.hash);
       const player = match && players.get(match[1]);
       if (!player) return;
-      player.guard(() => player.go(Number(match[2])))();
+      player.guard(() => {
+        if (player.timeline) player.timeline.show(match[2] === undefined ? player.timeline.updates : Number(match[2]));
+        player.go(Number(match[3]));
+      })();
       player.figure.scrollIntoView();
     },
   };
@@ -556,18 +856,29 @@
     for (const player of players.values()) player.fit();
   }
 
-  // Print the finished pass with every number; put the reader back afterwards.
+  // Print the trained network's finished pass with every number; put the reader back afterwards.
   let printing = [];
   addEventListener("beforeprint", () => {
     printing = Array.from(players.values(), (player) => {
-      const was = { player: player, step: player.step, numbers: player.numbersShown };
-      player.guard(() => { player.pause(); player.go(player.steps - 1); player.showNumbers(true); })();
+      const timeline = player.timeline;
+      const was = { player: player, step: player.step, numbers: player.numbersShown,
+        update: timeline ? timeline.shown : null };
+      player.guard(() => {
+        player.pause();
+        if (timeline) { timeline.pause(); timeline.show(timeline.updates); }
+        player.go(player.steps - 1);
+        player.showNumbers(true);
+      })();
       return was;
     });
   });
   addEventListener("afterprint", () => {
     for (const was of printing) {
-      was.player.guard(() => { was.player.go(was.step); was.player.showNumbers(was.numbers); })();
+      was.player.guard(() => {
+        if (was.update !== null) was.player.timeline.show(was.update);
+        was.player.go(was.step);
+        was.player.showNumbers(was.numbers);
+      })();
     }
     printing = [];
   });

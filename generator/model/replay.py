@@ -1,0 +1,65 @@
+"""What the page needs to replay training: anchors to resume from, and the text training cut its windows from.
+
+The page recomputes the network at update n by training on from the nearest anchor at or before n (or from
+where its last move left it), with a JavaScript port of fast_training's loop: the same operations in the
+same order. Only Math.tanh, exp and sqrt can round differently from CPython's libm, by a unit in the last
+place now and then, and training carries such a difference forward.
+
+Measured in Chromium on the article's networks, training all the way from update 0 ends within 1.2e-15 of
+the numpy reference (`rnn.train`) at every checkpoint: alternating 4.4e-16 over 6,400 updates, useful 1.1e-15
+over 4,700; six orders of magnitude inside the 1e-9 the replay is held to. That is what the rounding check
+predicts: a network not flagged as chaotic grows a one-ulp difference less than learning.ROUNDING_LIMIT-fold
+over its whole run. So the anchors are chosen for speed, not for accuracy: the page trains about 200 updates
+a millisecond (3,200 in 15 ms, repainting included), and an anchor every ANCHOR_SPAN updates bounds a move
+to about 50 ms. Every network of the site has one anchor, update 0 (30 floats); the last update needs none,
+the page shows the build's own figure there. A network flagged as depending on rounding gets an anchor at
+every checkpoint and the page shows only the checkpoints (`snap`): nothing is recomputed across a stretch
+where rounding grows, so every position shown is the build's own checkpoint, bit for bit. (In such a network
+numpy's reference loop itself ends away from the build's run: 7e-9 at update 270 of health.py's pattern
+0010111; that is the build's `chaotic` warning, and the 1e-9 promise does not cover it.)
+tests/browser/test_replay.py holds every checkpoint, and updates between, to 1e-9 against the reference.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..learning import ROUNDING_LIMIT
+from . import fast_training
+from .rnn import DataLoop, Optimizer, Params, checkpoint_updates
+
+ANCHOR_SPAN = 10_000  # at most this many updates between two anchors (about 50 ms of training in the page)
+
+
+def _flat(arrays: list[Any]) -> list[float]:
+    return [float(x) for a in arrays for x in a.ravel()]
+
+
+def anchor_updates(updates: int, snap: bool) -> list[int]:
+    """The checkpoints the page resumes from: at most ANCHOR_SPAN updates apart (all when snapping), not the last."""
+    checkpoints = checkpoint_updates(updates)
+    if snap:
+        return checkpoints[:-1]
+    anchors, previous = [0], 0
+    for update in checkpoints[1:]:
+        if update - anchors[-1] > ANCHOR_SPAN and previous > anchors[-1]:
+            anchors.append(previous)
+        previous = update
+    return anchors
+
+
+def replay_record(params: Params, encoded: list[int], seq_length: int, updates: int, optimizer: Optimizer,
+                  clip: float, rounding_growth: float) -> dict[str, Any]:
+    """Train again from `params` (left as they were), stopping at each anchor to record what resuming needs."""
+    snap = rounding_growth >= ROUNDING_LIMIT
+    params, optimizer = params.copy(), optimizer.copy()
+    loop = DataLoop(encoded, seq_length, params.hidden_bias.shape[0])
+    anchors = []
+    for update in anchor_updates(updates, snap):
+        if update:
+            loop = fast_training.train(params, encoded, seq_length, update, optimizer, clip, loop,
+                                       checkpoints_for=updates).loop
+        anchors.append({"update": update, "params": _flat(params.arrays()),
+                        "memory": _flat(optimizer.memory) if optimizer.kind == "adagrad" and update else [],
+                        "position": loop.position, "hidden": _flat([loop.hidden_state])})
+    return {"snap": snap, "anchors": anchors}  # the checkpoints the page works out: rnn.checkpoint_updates
