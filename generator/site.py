@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup
 
+from .assets import theme_assets
 from .blocks import NAME, RnnBlock, Scan, scan
 from .cache import RENDERER_DIGEST, RenderCache, TraceCache, cache_key, digest, figure_key, theme_digest
 from .config import SiteConfig, load_config, theme_folder
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from .render.markdown_ext import SiteMarkdown
 
 RESERVED_SLUGS = {"static", "traces", "404"}
-STYLESHEET = "unrolled.css"
 AT_FDCWD = -100  # renameat2: paths are relative to the working directory
 RENAME_EXCHANGE = 2  # renameat2: swap the two names atomically
 
@@ -188,7 +188,8 @@ class SiteBuilder:
                 problems: Problems) -> tuple[dict[str, bytes], dict[str, list[tuple[str, str]]]]:
         """Every file of the site but the traces, and each page's internal links (by slug)."""
         env = _environment(theme)
-        files = _static_files(theme, self.layout.content, _highlight_css(RenderCache(self.layout.cache, "assets")))
+        assets = RenderCache(self.layout.cache, "assets")
+        files = {**theme_assets(theme, _highlight_css(assets), assets), **_content_files(self.layout.content)}
         page_urls = {page.slug: page.output_path for page in pages}
         theme_key = theme_digest(theme)
         figure_keys = {f.block.name: figure_key(cache_key(f.network), f.block.options.get("caption", ""), theme_key)
@@ -321,13 +322,9 @@ def _highlight_css(cache: RenderCache) -> str:
     return cache.fetch(digest(["highlight.css", RENDERER_DIGEST]), make)
 
 
-def _static_files(theme: Path, content: Path, highlight_css: str) -> dict[str, bytes]:
+def _content_files(content: Path) -> dict[str, bytes]:
+    """The files beside the pages (images and the like), at the same place in the site."""
     files: dict[str, bytes] = {}
-    static = theme / "static"
-    for path in sorted(static.rglob("*")):
-        if path.is_file():
-            files[f"static/{path.relative_to(static).as_posix()}"] = path.read_bytes()
-    files[f"static/{STYLESHEET}"] = files.get(f"static/{STYLESHEET}", b"") + highlight_css.encode("utf-8")
     for path in sorted(content.rglob("*")):
         if path.is_file() and path.suffix != ".md" and path.name != "site.toml":
             files[path.relative_to(content).as_posix()] = path.read_bytes()

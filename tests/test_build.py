@@ -7,6 +7,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -225,3 +227,20 @@ def test_new_scaffolds_a_page_that_builds(tmp_path: Path) -> None:
     built = run_build(root)
     assert built.exit_code == 0, built.output
     assert (root / "build" / "site" / "my-section" / "index.html").exists()
+
+
+def test_theme_scripts_and_stylesheets_ship_minified_and_a_warm_build_loads_no_minifier(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    assert run_build(root).exit_code == 0
+    theme = Path(__file__).resolve().parent.parent / "themes" / "default" / "static"
+    for name in ("unrolled.js", "unrolled.css"):
+        source = (theme / name).read_text(encoding="utf-8")
+        shipped = (root / "build" / "site" / "static" / name).read_text(encoding="utf-8")
+        assert "/*" in source and "\n  " in source, name  # the theme's sources keep comments and indentation
+        assert "/*" not in shipped and "\n  " not in shipped, name
+    assert "window.unrolled" in (root / "build" / "site" / "static" / "unrolled.js").read_text(encoding="utf-8")
+    probe = ("import sys\nfrom generator.cli import main\ntry:\n    main(['build', '--root', sys.argv[1], '-q'])\n"
+             "except SystemExit:\n    pass\nprint(sorted(m for m in ('numpy', 'markdown', 'pygments', 'rjsmin', "
+             "'rcssmin') if m in sys.modules))\n")
+    warm = subprocess.run([sys.executable, "-c", probe, str(root)], capture_output=True, text=True, check=True)
+    assert warm.stdout.strip().splitlines()[-1] == "[]", warm.stdout + warm.stderr
