@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-SCHEMA = 1
+SCHEMA = 2
 
 Trace = dict[str, Any]
 

@@ -15,7 +15,7 @@ from generator import site as site_module
 from generator.cache import TraceCache, cache_key
 from generator.model.trace import record_trace
 from generator.site import Layout, SiteBuilder
-from generator.tracefile import trace_json
+from generator.tracefile import SCHEMA, trace_json
 
 from .project import make_project, run_build, tree_digest, valid_network
 
@@ -168,12 +168,12 @@ def test_renders_come_from_the_cache_and_match_a_fresh_render(tmp_path: Path) ->
 def test_cache_rejects_a_mismatched_entry(tmp_path: Path) -> None:
     network = valid_network("tiny", {"pattern": "10", "length": "40"}, tmp_path)
     cache = TraceCache(tmp_path / "cache")
-    cache.store(network, '{"schema":1,"name":"tiny"}')
-    assert cache.load(network) == ({"schema": 1, "name": "tiny"}, '{"schema":1,"name":"tiny"}')
+    cache.store(network, f'{{"schema":{SCHEMA},"name":"tiny"}}')
+    assert cache.load(network) == ({"schema": SCHEMA, "name": "tiny"}, f'{{"schema":{SCHEMA},"name":"tiny"}}')
     path = tmp_path / "cache" / f"{cache_key(network)}.json"
-    path.write_text("0" * 64 + '\n{"schema":1,"name":"tiny"}', encoding="utf-8")
+    path.write_text("0" * 64 + f'\n{{"schema":{SCHEMA},"name":"tiny"}}', encoding="utf-8")
     assert cache.load(network) is None
-    path.write_text(cache_key(network) + '\n{"schema":2,"name":"tiny"}', encoding="utf-8")
+    path.write_text(cache_key(network) + f'\n{{"schema":{SCHEMA + 1},"name":"tiny"}}', encoding="utf-8")
     assert cache.load(network) is None
     path.write_text("not json", encoding="utf-8")
     assert cache.load(network) is None
