@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..refs import PARAM_NAMES
+from ..refs import PARAM_NAMES, STEP_GRADIENTS
 from ..spec import Network
 from ..tracefile import SCHEMA, Trace
 from . import health, rnn
@@ -18,8 +18,6 @@ LOSS_HISTORY_POINTS = 200
 LOSS_KIND = "cross-entropy summed over the update's window, before the update"
 # The parameters that are matrices (the biases are column vectors, written flat).
 MATRICES = ("input_weights_U", "hidden_weights_W", "output_weights_V")
-# What `backward` computes at each time step, under its own names: the trace keeps them per step.
-STEP_GRADIENTS = ("output_grad", "hidden_grad", "hidden_grad_raw", "hidden_grad_next")
 
 
 class TrainingDiverged(ArithmeticError):

@@ -36,6 +36,20 @@ class PageContext:
     links: list[tuple[str, str]] = field(default_factory=list)
 
 
+# The training step's listing is the same in every figure: a forward-mode figure after the page's first leaves its
+# copy empty, and the script fills it from the first (a figure that opens on the update keeps its own, for readers
+# without JavaScript).
+UPDATE_LISTING = re.compile(r'<pre class="rnn-code" data-program="update">.*?</pre>', re.S)
+SHARED_LISTING = '<pre class="rnn-code" data-program="update" data-shared></pre>'
+
+
+def shared_listing(figure_html: str) -> str:
+    """The figure with its training-step listing left to be copied from the page's first figure (forward mode)."""
+    if 'data-show="forward"' not in figure_html:
+        return figure_html
+    return UPDATE_LISTING.sub(lambda _: SHARED_LISTING, figure_html, count=1)
+
+
 class FigurePreprocessor(Preprocessor):
     """Replace each `{rnn}` block's lines with its rendered figure, stashed as raw HTML."""
 
@@ -47,10 +61,11 @@ class FigurePreprocessor(Preprocessor):
         """Swap each block's lines for a placeholder, last block first so earlier indices hold."""
         page = self.extension.page
         result = list(lines)
-        for block in reversed(page.blocks):
+        for n, block in reversed(list(enumerate(page.blocks))):
             start = block.line - page.first_line
             end = block.end_line - page.first_line
-            placeholder = self.md.htmlStash.store(page.render_figure(block))
+            html = page.render_figure(block)
+            placeholder = self.md.htmlStash.store(shared_listing(html) if n else html)
             result[start:end + 1] = ["", _list_indent(block.indent) + placeholder, ""]
         return result
 

@@ -129,6 +129,7 @@
       this.shown = { text: this.final.text, value: this.final.value, empty: el.classList.contains("is-empty"),
         tone: (TONE.exec(el.getAttribute("class")) || ["", ""])[1] };
       this.changes = []; // {step, value}: from `step` on it holds `value` (the build's text), null: its final value
+      this.given = false; // holds its final value before the program's first change to it (the weights of an update)
     }
 
     // "ref[t][i, j]": the cell's name as the code writes it.
@@ -141,12 +142,13 @@
     paint(k) {
       let change = null;
       for (const c of this.changes) if (c.step <= k) change = c;
-      const value = !change ? null : change.value === null ? this.final.value : change.value;
-      const text = !change ? "" : change.value === null ? this.final.text : formatValue(this.ref, Number(value));
+      const final = change ? change.value === null : this.given, empty = !change && !this.given;
+      const value = empty ? null : final ? this.final.value : change.value;
+      const text = empty ? "" : final ? this.final.text : formatValue(this.ref, Number(value));
       const tone = value === null ? "" : toneOf(this.ref, Number(value));
       const shown = this.shown;
       if (text !== shown.text) this.text.textContent = shown.text = text;
-      if (!change !== shown.empty) this.el.classList.toggle("is-empty", shown.empty = !change);
+      if (empty !== shown.empty) this.el.classList.toggle("is-empty", shown.empty = empty);
       if (tone !== shown.tone) {
         if (shown.tone) this.el.classList.remove(shown.tone);
         if (tone) this.el.classList.add(tone);
@@ -199,8 +201,8 @@
       return found;
     }
 
-    // Per state, the cells it changes; each cell learns the states at which it changes and to what.
-    timeline(states) {
+    // Per state, the cells it changes; `into` learns, per cell, the states at which it changes and to what.
+    timeline(states, into) {
       return states.map((state, step) => {
         const changed = [];
         for (const mark of state.made) {
@@ -209,7 +211,8 @@
             throw new Error("state " + step + " gives " + mark.values.length + " values to " + cells.length + " cells");
           }
           for (const cell of cells) {
-            cell.changes.push({ step: step, value: mark.values ? mark.values[cell.position] : null });
+            if (!into.has(cell)) into.set(cell, []);
+            into.get(cell).push({ step: step, value: mark.values ? mark.values[cell.position] : null });
             changed.push(cell);
           }
         }
@@ -217,6 +220,40 @@
       });
     }
   }
+
+  // One program the figure can play: the forward pass, or one whole training update (forward, backward, the
+  // optimizer's step). Its states, its listing's lines, per state the cells it changes and what it outlines.
+  class Program {
+    constructor(figure, name, diagram, forward) {
+      const list = figure.querySelector('.rnn-states[data-program="' + name + '"]');
+      const listing = figure.querySelector('.rnn-code[data-program="' + name + '"]');
+      if (listing && listing.hasAttribute("data-shared")) { // the page's first figure holds it: copy it
+        const first = document.querySelector('.rnn-code[data-program="' + name + '"]:not([data-shared])');
+        if (!first) throw new Error("the page has no " + name + " listing to share");
+        listing.innerHTML = first.innerHTML;
+        listing.removeAttribute("data-shared");
+      }
+      if (!list || !listing) throw new Error("the figure has no " + name + " program");
+      this.name = name;
+      this.states = Array.from(list.children, parseState);
+      const inside = (list.getAttribute("data-forward") || "").split(" ").map(Number); // at, line offset
+      if (forward && inside.length === 2) { // the forward pass runs inside the update: its states, lines moved
+        this.states.splice(inside[0], 0, ...forward.states.map((state) =>
+          Object.assign({}, state, { line: String(Number(state.line) + inside[1]) })));
+      }
+      if (!this.states.length) throw new Error("the " + name + " program has no states");
+      this.given = new Set((list.getAttribute("data-given") || "").split(" ").filter(Boolean));
+      this.lines = new Map(Array.from(listing.querySelectorAll(".rnn-line"), (el) => [el.getAttribute("data-line"), el]));
+      this.cellChanges = new Map(); // Cell -> [{step, value}]
+      this.changes = diagram.timeline(this.states, this.cellChanges); // per state, the cells it changes
+      this.outlines = this.states.map((state, k) => {
+        if (!this.lines.has(state.line)) throw new Error("state " + k + " is on line " + state.line + ", not listed");
+        return { made: diagram.outlined(state.made), used: diagram.outlined(state.used) };
+      });
+    }
+  }
+
+  const MODES = ["forward", "update"];
 
   // Swap a class from one set of elements to another, touching only those that differ.
   function moveClass(name, before, after) {
@@ -238,9 +275,6 @@
       this.name = figure.getAttribute("data-rnn");
       this.trace = JSON.parse(part('script[data-rnn-trace="' + CSS.escape(this.name) + '"]').textContent);
       if (this.trace.name !== this.name) throw new Error("its trace is the trace of " + this.trace.name);
-      this.states = Array.from(figure.querySelectorAll(".rnn-states > li"), parseState);
-      this.steps = this.states.length;
-      if (!this.steps) throw new Error("the figure has no states");
       this.stage = part(".rnn-stage");
       this.playButton = part(".rnn-play");
       this.scrub = part(".rnn-scrub");
@@ -249,14 +283,13 @@
       this.speed = part(".rnn-speed");
       this.more = part(".rnn-more");
       this.numbers = part(".rnn-numbers");
-      this.lines = new Map(Array.from(figure.querySelectorAll(".rnn-code .rnn-line"),
-        (el) => [el.getAttribute("data-line"), el]));
-      this.diagram = new Diagram(part(".rnn-diagram"));
-      this.changes = this.diagram.timeline(this.states); // per state, the cells it changes
-      this.outlines = this.states.map((state, k) => {
-        if (!this.lines.has(state.line)) throw new Error("state " + k + " is on line " + state.line + ", not listed");
-        return { made: this.diagram.outlined(state.made), used: this.diagram.outlined(state.used) };
-      });
+      this.svg = part(".rnn-diagram");
+      this.modeButtons = Array.from(figure.querySelectorAll(".rnn-modes button[data-mode]"));
+      this.diagram = new Diagram(this.svg);
+      const forward = new Program(figure, "forward", this.diagram);
+      this.programs = new Map([["forward", forward], ["update", new Program(figure, "update", this.diagram, forward)]]);
+      this.mode = figure.getAttribute("data-show") === "update" ? "update" : "forward";
+      this.use(this.programs.get(this.mode));
       // What changes as the reader plays.
       this.step = this.steps - 1; // the build draws the last state
       this.timer = 0;
@@ -278,6 +311,12 @@
         get trace() { return player.trace; },
         get step() { return player.step; },
         get steps() { return player.steps; },
+        get mode() { return player.mode; },
+        showMode(mode) {
+          if (MODES.indexOf(mode) < 0) throw new TypeError('showMode takes "forward" or "update"');
+          player.guard(() => player.showMode(mode))();
+          return player.mode;
+        },
         go(k) {
           if (typeof k !== "number" || !Number.isInteger(k)) throw new TypeError("go(k) takes a whole number");
           player.guard(() => { player.pause(); player.go(k); })();
@@ -296,6 +335,7 @@
       for (const type of Object.keys(this.listeners)) this.figure.addEventListener(type, this.listeners[type]);
       for (const el of this.focusable()) el.setAttribute("tabindex", "-1");
       this.figure.classList.add("is-live");
+      if (this.mode === "update") for (const cell of this.diagram.cells.values()) cell.paint(this.step); // new weights
       this.showState(this.step);
       this.emit("ready");
     }
@@ -340,6 +380,53 @@
 
     focusable() {
       return this.figure.querySelectorAll(".rnn-diagram .rnn-cell, .rnn-code [data-ref]");
+    }
+
+    // Play `program` from now on: its states, lines and outlines, and each cell's changes in it.
+    use(program) {
+      this.program = program;
+      this.states = program.states;
+      this.steps = program.states.length;
+      this.lines = program.lines;
+      this.changes = program.changes;
+      this.outlines = program.outlines;
+      for (const cell of this.diagram.cells.values()) {
+        cell.changes = program.cellChanges.get(cell) || [];
+        cell.given = program.given.has(cell.ref);
+      }
+    }
+
+    // Switch between the forward pass and the training step, showing the new program's last state.
+    showMode(mode, byReader) {
+      if (mode === this.mode) return;
+      this.pause();
+      this.made = moveClass("is-made", this.made, []);
+      this.used = moveClass("is-used", this.used, []);
+      if (this.line) this.line.removeAttribute("aria-current");
+      this.line = null;
+      this.mode = mode;
+      this.use(this.programs.get(mode));
+      this.figure.classList.toggle("is-update", mode === "update");
+      this.figure.setAttribute("data-show", mode);
+      this.figure.setAttribute("data-steps", this.steps);
+      for (const button of this.modeButtons) {
+        button.setAttribute("aria-pressed", String(button.getAttribute("data-mode") === mode));
+      }
+      const heights = (this.svg.getAttribute("data-heights") || "").split(" ").map(Number);
+      const height = heights[MODES.indexOf(mode)];
+      if (height) {
+        const box = this.svg.getAttribute("viewBox").split(" ");
+        box[3] = height;
+        this.svg.setAttribute("viewBox", box.join(" "));
+        this.svg.setAttribute("height", height);
+      }
+      this.scrub.max = this.steps - 1;
+      this.step = this.steps - 1;
+      for (const cell of this.diagram.cells.values()) cell.paint(this.step);
+      this.showState(this.step);
+      this.fit();
+      if (byReader) address.follow(this);
+      this.emit("mode");
     }
 
     // Show state k (clamped); a step by the reader also moves the address.
@@ -467,6 +554,7 @@
       const button = event.target.closest("button");
       if (!button || !this.figure.contains(button)) return;
       if (button === this.more) { this.showNumbers(!this.numbersShown); return; }
+      if (this.modeButtons.indexOf(button) >= 0) { this.showMode(button.getAttribute("data-mode"), true); return; }
       const action = button.getAttribute("data-do");
       if (action === "restart") { this.pause(); this.go(0, true); }
       else if (action === "back") this.stepBy(-1);
@@ -525,16 +613,21 @@
       this.written = Date.now();
       this.pending = null;
       try {
-        history.replaceState(history.state, "", "#" + player.name + ":" + player.step);
+        const mode = player.mode === "update" ? ":update" : "";
+        history.replaceState(history.state, "", "#" + player.name + mode + ":" + player.step);
       } catch (e) { /* some browsers refuse it on file:// */ }
     },
 
-    // #NAME:K opens that figure at state K and scrolls to it.
+    // #NAME:K opens that figure at state K of the program it shows, #NAME:forward:K and #NAME:update:K at
+    // state K of that program; either scrolls to it.
     open() {
-      const match = /^#([A-Za-z0-9_-]+):(\d+)$/.exec(location.hash);
+      const match = /^#([A-Za-z0-9_-]+)(?::(forward|update))?:(\d+)$/.exec(location.hash);
       const player = match && players.get(match[1]);
       if (!player) return;
-      player.guard(() => player.go(Number(match[2])))();
+      player.guard(() => {
+        if (match[2]) player.showMode(match[2]);
+        player.go(Number(match[3]));
+      })();
       player.figure.scrollIntoView();
     },
   };
