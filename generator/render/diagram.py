@@ -47,7 +47,8 @@ def _attributes(pairs: dict[str, object]) -> str:
 
 
 def _cell(x: float, y: float, width: float, ref: str, value: float | None, text: str,
-          t: int | None = None, i: int | None = None, j: int | None = None, kind: str = "") -> str:
+          t: int | None = None, i: int | None = None, j: int | None = None, kind: str = "",
+          gradient: bool = False) -> str:
     """One number: a tile coloured by its value's class, with its formatted text.
 
     `kind` adds classes: `is-clipped` adds the clipping marker (a gradient's cells sit in `g.rnn-grads`).
@@ -59,7 +60,8 @@ def _cell(x: float, y: float, width: float, ref: str, value: float | None, text:
         attributes["data-value"] = repr(value)
     attributes["transform"] = f"translate({x:g} {y:g})"
     marker = f'<path class="rnn-clip" d="M{width - 7:g} 0h7v7z"/>' if "is-clipped" in kind else ""
-    return (f"<g {_attributes(attributes)}><rect width=\"{width:g}\" height=\"{CELL_H}\" rx=\"3\"/>"
+    rounding = CELL_H // 2 if gradient else 3  # a gradient is a pill
+    return (f"<g {_attributes(attributes)}><rect width=\"{width:g}\" height=\"{CELL_H}\" rx=\"{rounding}\"/>"
             f"<text x=\"{width / 2:g}\" y=\"14\">{escape(text)}</text>{marker}</g>")
 
 
@@ -85,13 +87,13 @@ def _column(x: float, y: float, ref: str, values: list[float], t: int | None = N
 
 
 def _matrix(x: float, y: float, ref: str, rows: list[list[float]], columns: bool,
-            clipped: Sequence[object] = ()) -> str:
+            clipped: Sequence[object] | None = None) -> str:
     """A weight (or its gradient): a grid of cells, data-j on each when it is a matrix (not a flat bias)."""
     def css(i: int, j: int) -> str:
-        return "is-clipped" if ([i, j] if columns else i) in clipped else ""
+        return "is-clipped" if clipped and ([i, j] if columns else i) in clipped else ""
 
     cells = [_cell(x + j * WEIGHT_W, y + i * ROW, WEIGHT_W - 2, ref, v, format_quantity(ref, v), None, i,
-                   j if columns else None, css(i, j))
+                   j if columns else None, css(i, j), bool(clipped is not None))
              for i, row in enumerate(rows) for j, v in enumerate(row)]
     return _group(x, y, len(rows[0]) * WEIGHT_W - 2, len(rows), ref, cells)
 
@@ -215,7 +217,7 @@ class _Layout:
                 if x > 0 and x + width > limit:
                     x, y, height = 0.0, y + height + BLOCK_GAP, 0.0
                 self.parts.append(_label(x, y + 11, prefix + ref, ref=prefix + ref))
-                clipped = update["clipped"][ref] if prefix else ()
+                clipped = update["clipped"][ref] if prefix else None
                 self.parts.append(_matrix(x, y + 18, prefix + ref, rows, matrix, clipped))
                 right = max(right, x + width)
                 height = max(height, 18 + _height(len(rows)))

@@ -34,6 +34,7 @@ class PageContext:
     output_path: str
     source_dir: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)
+    programs: str = ""  # the figures' training-step states, written after the page's content
 
 
 # The training step's listing is the same in every figure: a forward-mode figure after the page's first leaves its
@@ -50,6 +51,19 @@ def shared_listing(figure_html: str) -> str:
     return UPDATE_LISTING.sub(lambda _: SHARED_LISTING, figure_html, count=1)
 
 
+# The training step's states differ between figures only in their numbers: written together at the end of the
+# page, in `div.rnn-programs`, they compress to a fraction; each names its figure (`data-for`).
+UPDATE_PROGRAM = re.compile(r'<ol class="rnn-states" data-program="update" data-for="[^"]*".*?</ol>\n?', re.S)
+
+
+def moved_program(figure_html: str) -> tuple[str, str]:
+    """The figure without its training-step states, and those states (to be written at the end of the page)."""
+    found = UPDATE_PROGRAM.search(figure_html)
+    if found is None:
+        return figure_html, ""
+    return figure_html[:found.start()] + figure_html[found.end():], found.group(0)
+
+
 class FigurePreprocessor(Preprocessor):
     """Replace each `{rnn}` block's lines with its rendered figure, stashed as raw HTML."""
 
@@ -61,12 +75,15 @@ class FigurePreprocessor(Preprocessor):
         """Swap each block's lines for a placeholder, last block first so earlier indices hold."""
         page = self.extension.page
         result = list(lines)
+        programs: list[str] = []
         for n, block in reversed(list(enumerate(page.blocks))):
             start = block.line - page.first_line
             end = block.end_line - page.first_line
-            html = page.render_figure(block)
+            html, program = moved_program(page.render_figure(block))
+            programs.insert(0, program)
             placeholder = self.md.htmlStash.store(shared_listing(html) if n else html)
             result[start:end + 1] = ["", _list_indent(block.indent) + placeholder, ""]
+        page.programs = "".join(programs)
         return result
 
 
@@ -168,7 +185,8 @@ class SiteMarkdown:
         """Markdown to HTML with the site's extensions, Pygments highlighting included."""
         self.extension.page = page
         self.md.reset()
-        return str(self.md.convert(source))
+        html = str(self.md.convert(source))
+        return html + (f'\n<div class="rnn-programs" hidden>{page.programs}</div>' if page.programs else "")
 
 
 def highlight_css() -> str:

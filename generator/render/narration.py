@@ -241,9 +241,9 @@ def update_sentence(statement: ast.stmt, before: Scope, after: Scope, aliases: d
         total = array_text(evaluate(statement.target, after), ref)
         was = f" (it was {array_text(evaluate(statement.target, before), ref)})" if target.startswith("params.") else ""
         right = named_code(statement.value, before, aliases)
-        if target.startswith("grads."):  # a running sum over the steps: what it holds now says it all
-            return f"{target} {operator}= {right}, so {target} = {total}"
-        return f"{target} {operator}= {right} = {change}, so {target} = {total}{was}"
+        if target.startswith(("grads.", "params.")):  # a running sum, or a weight: what it holds now says it all
+            return f"{target} {operator}= {right}, so {target} = {total}{was}"
+        return f"{target} {operator}= {right} = {change}, so {target} = {total}"
     if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
         assigned = statement.targets[0]
         left, right = named_code(assigned, before, next_aliases), named_code(statement.value, before, aliases)

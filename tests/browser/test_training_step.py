@@ -87,7 +87,7 @@ def test_clipped_gradients_are_marked_and_said(browse: Browse) -> None:
     clipped = trace["update"]["clipped"]
     marked = figure.root.locator("g.rnn-grads .is-clipped")
     expect(marked).to_have_count(sum(len(v) for v in clipped.values()))
-    says = figure.root.locator('ol.rnn-states[data-program="update"] > li', has_text="clip(grads.")
+    says = page.locator('.rnn-programs > ol[data-program="update"][data-for="untrained"] > li', has_text="clip(grads.")
     expect(says).to_have_count(5)
 
 

@@ -225,7 +225,8 @@
   // optimizer's step). Its states, its listing's lines, per state the cells it changes and what it outlines.
   class Program {
     constructor(figure, name, diagram, forward) {
-      const list = figure.querySelector('.rnn-states[data-program="' + name + '"]');
+      const list = figure.querySelector('.rnn-states[data-program="' + name + '"]') || document.querySelector(
+        '.rnn-programs > [data-program="' + name + '"][data-for="' + CSS.escape(figure.getAttribute("data-rnn")) + '"]');
       const listing = figure.querySelector('.rnn-code[data-program="' + name + '"]');
       if (listing && listing.hasAttribute("data-shared")) { // the page's first figure holds it: copy it
         const first = document.querySelector('.rnn-code[data-program="' + name + '"]:not([data-shared])');
