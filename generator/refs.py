@@ -27,6 +27,13 @@ DRAWN_STEP_GRADIENTS = ("output_grad", "hidden_grad", "hidden_grad_next")
 LINKED_NAMES = CODE_NAMES | {INPUTS: INPUTS} | {name: name for name in DRAWN_STEP_GRADIENTS}
 # `grads.X` in the code is the gradient of weight X, drawn under that name.
 GRADIENTS_OF = "grads"
+# Gradients are often tiny (a trained network's are): written like small probabilities, signed (-6.2e-5).
+SIGNED_SMALL = (GRADIENTS_OF, *DRAWN_STEP_GRADIENTS)
+
+
+def signed_small(ref: str) -> bool:
+    """Whether numbers of `ref` keep their digits when tiny, either sign: the gradients (`grads.X` included)."""
+    return ref in SIGNED_SMALL or ref.startswith(GRADIENTS_OF + ".")
 # Other names in the trace for a quantity: the training record's losses are losses, the target's probability
 # a probability.
 TRACE_NAMES = {"final_loss": "loss", "loss_history": "loss", "recent_loss": "loss", "chance_loss": "loss",

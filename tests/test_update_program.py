@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,7 +16,7 @@ from generator.render.program import Mark, forward_source
 from generator.render.update_program import functions, record_update, update_listing
 from generator.values import format_quantity
 
-from .project import valid_network
+from .project import OTHER_PAGE, TINY_PAGE, make_project, run_build, valid_network
 
 NETWORKS = {
     "sgd": {"pattern": "011", "length": "60", "updates": "5"},
@@ -77,6 +79,11 @@ def test_every_gradient_is_made_by_its_line_with_its_values(name: str) -> None:
     for ref in ("output_grad", "hidden_grad"):
         made = [(s, m) for s in states for m in s.made if m.ref == ref]
         assert sorted({m.t for _, m in made}) == list(range(steps)), ref
+    copies = [m for s in states for m in s.made if m.ref == "output_grad" and m.values is not None]
+    # `output_grad = np.copy(run.probabilities[t])`: written as "holds what probabilities[t] shows", not again
+    assert [(m.t, m.same_as, m.token().split("=")[1]) for m in copies] == [
+        (t, f"probabilities:{t}", f"@probabilities:{t}") for t in reversed(range(steps))]
+    assert copies[0].values == tuple(trace["steps"][steps - 1]["probabilities"])
     sent = [(s, m) for s in states for m in s.made if m.ref == "hidden_grad_next"]
     assert [m.t for _, m in sent] == [steps, *reversed(range(steps))]  # the zeros first, then from the last step
     for name_ in rnn.PARAM_NAMES:
@@ -134,3 +141,36 @@ def test_the_untrained_network_makes_the_first_update() -> None:
     assert trace["update"]["number"] == 1
     assert states[0].sentence.startswith("run = forward(params, inputs, targets, hidden_state_prev): the forward pass")
     assert "if self.kind == 'sgd': True" in [s.sentence for s in states]
+
+
+def _page_with(second: str) -> dict[str, str]:
+    """The tiny page with a second figure after it (same training, another name), shown as `second` says."""
+    block = TINY_PAGE[TINY_PAGE.index("```{rnn} tiny"):]
+    block = block[:block.index("```", 5) + 3].replace("{rnn} tiny", "{rnn} later")
+    return {"index.md": TINY_PAGE + "\n\n" + block.replace(":updates: 20", f":updates: 20\n:show: {second}") + "\n",
+            "other.md": OTHER_PAGE}
+
+
+@pytest.mark.parametrize("second", ["forward", "update"])
+def test_a_figure_opens_on_the_mode_its_block_asks_for(tmp_path: Path, second: str) -> None:
+    root = make_project(tmp_path, _page_with(second))
+    assert run_build(root, "-q").exit_code == 0
+    html = (root / "build" / "site" / "index.html").read_text(encoding="utf-8")
+    figures = re.findall(r'<figure class="(rnn-figure[^"]*)"[^>]*data-show="(\w+)"[^>]*data-steps="(\d+)"', html)
+    assert [(("is-update" in css), show) for css, show, _ in figures] == [(False, "forward"),
+                                                                          (second == "update", second)]
+    svgs = re.findall(r'<svg class="rnn-diagram" viewBox="[-\d]+ [-\d]+ \d+ (\d+)" width="\d+" height="(\d+)" '
+                      r'data-heights="(\d+) (\d+)"', html)
+    for (box, height, forward, update), (_, show, _) in zip(svgs, figures, strict=True):
+        assert box == height == (update if show == "update" else forward) and int(forward) < int(update)
+    listings = re.findall(r'<pre class="rnn-code" data-program="update"( data-shared)?>', html)
+    # The page's first figure holds the training step's listing; a later one shares it unless it opens on it.
+    assert listings == ["", " data-shared" if second == "forward" else ""]
+    programs = re.search(r'<div class="rnn-programs" hidden>(.*)</div>', html, re.S)
+    assert programs is not None and re.findall(r'data-for="(\w+)"', programs.group(1)) == ["tiny", "later"]
+    update_states = programs.group(1).split('data-for="later"')[1].count("<li")
+    forward_states = html.split('data-rnn="later"')[1].split('data-program="forward" hidden>')[1].split(
+        "</ol>")[0].count("<li")
+    assert int(figures[1][2]) == (update_states + forward_states if second == "update" else forward_states)
+    pressed = re.findall(r'data-mode="update" aria-pressed="(\w+)"', html)
+    assert pressed == ["false", "true" if second == "update" else "false"]

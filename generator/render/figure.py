@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from .. import values
 from ..model import rnn
-from ..refs import PARAM_NAMES, SMALL_KEEPING, UNIT_SCALE, UNTONED
+from ..refs import GRADIENTS_OF, PARAM_NAMES, SIGNED_SMALL, SMALL_KEEPING, UNIT_SCALE, UNTONED
 from ..tracefile import Trace, script_safe_json
 from ..values import character_label, format_quantity, format_vector
 from .diagram import render_diagram
@@ -44,7 +44,8 @@ def number_rules() -> dict[str, Any]:
     return {"decimals": values.DECIMALS, "small_below": values.SMALL_BELOW, "near_one": values.NEAR_ONE,
             "most_decimals": values.MOST_DECIMALS, "small_keeping": list(SMALL_KEEPING),
             "unit_scale": list(UNIT_SCALE), "untoned": list(UNTONED), "tones": TONES,
-            "unit_breaks": list(UNIT_BREAKS), "signed_breaks": list(SIGNED_BREAKS)}
+            "unit_breaks": list(UNIT_BREAKS), "signed_breaks": list(SIGNED_BREAKS),
+            "signed_small": list(SIGNED_SMALL), "gradient_prefix": GRADIENTS_OF + "."}
 
 
 def number_rows(trace: Trace) -> list[dict[str, str]]:

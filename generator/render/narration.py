@@ -194,12 +194,11 @@ def _calls(statement: ast.stmt, after: Scope) -> str | None:
         return None
     called = ast.unparse(call.func)
     if called == "forward":
-        return "the forward pass, line by line" + (f"; loss = {number_text(after['run'].loss, 'loss')}"
-                                                    if "run" in after else "")
+        return "the forward pass" + (f", loss = {number_text(after['run'].loss, 'loss')}" if "run" in after else "")
     if called == "backward":
-        return "back through time from the last step to the first, every gradient clipped"
+        return "back through time, last step first, then clipped"
     if called == "optimizer.step":
-        return "every weight moves against its gradient"
+        return "each weight moves against its gradient"
     return None
 
 
@@ -241,7 +240,9 @@ def update_sentence(statement: ast.stmt, before: Scope, after: Scope, aliases: d
         total = array_text(evaluate(statement.target, after), ref)
         was = f" (it was {array_text(evaluate(statement.target, before), ref)})" if target.startswith("params.") else ""
         right = named_code(statement.value, before, aliases)
-        if target.startswith(("grads.", "params.")):  # a running sum, or a weight: what it holds now says it all
+        if target.startswith("grads.") and int(before.get("t", 0)) > 0:  # a running sum: whole at t = 0
+            return f"{target} {operator}= {right}: step {before['t']}'s share joins the sum, complete at t = 0"
+        if target.startswith(("grads.", "params.")):  # the whole sum, or a weight: what it holds now says it all
             return f"{target} {operator}= {right}, so {target} = {total}{was}"
         return f"{target} {operator}= {right} = {change}, so {target} = {total}"
     if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
@@ -249,7 +250,7 @@ def update_sentence(statement: ast.stmt, before: Scope, after: Scope, aliases: d
         left, right = named_code(assigned, before, next_aliases), named_code(statement.value, before, aliases)
         names = [e.id for e in ast.walk(assigned) if isinstance(e, ast.Name)]
         if isinstance(assigned, ast.Tuple) and names and all(name in next_aliases for name in names):
-            return f"{', '.join(names)} = {right}: {', '.join(next_aliases[name] for name in names)}"
+            return f"{', '.join(names)} = {', '.join(next_aliases[name] for name in names)}"
         value = evaluate(assigned, after)
         if isinstance(value, rnn.Params):
             zero = all(not a.any() for a in value.arrays())
@@ -269,7 +270,7 @@ def _clipped(call: ast.Call, before: Scope, after: Scope, aliases: dict[str, str
     text = f"clip({name}, -{limit}, {limit}, out={name})"
     moved = [tuple(int(i) for i in index) for index in zip(*np.nonzero(old != new), strict=True)]
     if not moved:
-        return f"{text}: every entry is within ±{limit}, none changes"
+        return f"{text}: none beyond ±{limit}"
     where = ", ".join("[" + ", ".join(str(i) for i in (index if old.shape[1] > 1 else index[:1])) + "]"
                       for index in moved)
     return f"{text}: {len(moved)} clipped to ±{limit} (at {where}), so it is {array_text(new, 'grads')}"

@@ -132,6 +132,9 @@ def drawn_values(trace: Trace) -> dict[tuple[str, int | None], rnn.Array]:
         for name in DRAWN_STEP_GRADIENTS:
             drawn[(name, t)] = np.array(step[name], dtype=np.float64)
     drawn[("hidden_grad_next", steps)] = np.zeros(len(trace["hidden_state_prev"]))
+    for t, forward_step in enumerate(trace["steps"]):
+        for name in STEPWISE:
+            drawn[(name, t)] = np.array(forward_step[name], dtype=np.float64)
     return drawn
 
 
@@ -230,6 +233,11 @@ def _update_marks(statement: ast.stmt, event: _Event, drawn: dict[tuple[str, int
     used = before.used(value) if value is not None else []
     if isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Subscript):
         used = [*before.used(statement.target.slice), *used]  # `output_grad[targets[t]]`: the target
+    for n, mark in enumerate(made):  # `output_grad = np.copy(run.probabilities[t])`: it holds what that shows
+        same = next((u for u in used if u.i is None and u.ref in STEPWISE and mark.values is not None
+                     and np.array_equal(np.array(mark.values), drawn[(u.ref, u.t)].ravel())), None)
+        if same is not None:
+            made[n] = Mark(mark.ref, mark.t, None, mark.values, f"{same.ref}:{same.t}")
     made_keys = {(m.ref, m.t) for m in made}
     return list(dict.fromkeys(made)), [m for m in dict.fromkeys(running + used) if (m.ref, m.t) not in made_keys]
 

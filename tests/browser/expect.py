@@ -132,7 +132,10 @@ def _exponential(value: float) -> str:
 
 
 def cell_text(ref: str, value: float) -> str:
-    """What a diagram cell of `ref` holding `value` shows."""
+    """What a diagram cell of `ref` holding `value` shows (a tiny gradient keeps its digits, either sign)."""
+    gradient = ref in ("output_grad", "hidden_grad", "hidden_grad_next") or ref.startswith("grads.")
+    if gradient and 0 < abs(value) < 0.005:
+        return ("-" if value < 0 else "") + _exponential(abs(value))
     return format_number(value, probability=ref in SMALL_KEEPING)
 
 

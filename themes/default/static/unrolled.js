@@ -55,7 +55,9 @@
     if (v !== v) return "NaN";
     if (!isFinite(v)) return v > 0 ? "\u221e" : "-\u221e";
     var smallKeeping = rules.small_keeping.indexOf(ref) >= 0, text;
+    var signedSmall = rules.signed_small.indexOf(ref) >= 0 || ref.indexOf(rules.gradient_prefix) === 0;
     if (smallKeeping && v > 0 && v < rules.small_below) return exponential(v);
+    if (signedSmall && v !== 0 && Math.abs(v) < rules.small_below) return (v < 0 ? "-" : "") + exponential(Math.abs(v));
     if (smallKeeping && v >= rules.near_one && v < 1) {
       text = fixed(v, decimalsNearOne(v));
       return text.charAt(0) === "1" ? fixed(1, rules.decimals) : text;
@@ -129,7 +131,7 @@
       this.shown = { text: this.final.text, value: this.final.value, empty: el.classList.contains("is-empty"),
         tone: (TONE.exec(el.getAttribute("class")) || ["", ""])[1] };
       this.changes = []; // {step, value}: from `step` on it holds `value` (the build's text), null: its final value
-      this.given = false; // holds its final value before the program's first change to it (the weights of an update)
+      this.given = false; // shows its final value until the program first changes it
     }
 
     // "ref[t][i, j]": the cell's name as the code writes it.
@@ -207,6 +209,9 @@
         const changed = [];
         for (const mark of state.made) {
           const cells = this.cellsOf(mark);
+          if (mark.values && mark.values[0].charAt(0) === "@") { // "=@ref:t": that array's final values
+            mark.values = this.cellsOf(parseMark(mark.values[0].slice(1))).map((cell) => cell.final.value);
+          }
           if (mark.values && mark.values.length !== cells.length) {
             throw new Error("state " + step + " gives " + mark.values.length + " values to " + cells.length + " cells");
           }
@@ -221,14 +226,13 @@
     }
   }
 
-  // One program the figure can play: the forward pass, or one whole training update (forward, backward, the
-  // optimizer's step). Its states, its listing's lines, per state the cells it changes and what it outlines.
+  // A program the figure plays: the forward pass, or one training update. Its states, lines, changes, outlines.
   class Program {
     constructor(figure, name, diagram, forward) {
       const list = figure.querySelector('.rnn-states[data-program="' + name + '"]') || document.querySelector(
         '.rnn-programs > [data-program="' + name + '"][data-for="' + CSS.escape(figure.getAttribute("data-rnn")) + '"]');
       const listing = figure.querySelector('.rnn-code[data-program="' + name + '"]');
-      if (listing && listing.hasAttribute("data-shared")) { // the page's first figure holds it: copy it
+      if (listing && listing.hasAttribute("data-shared")) { // a copy of the page's first
         const first = document.querySelector('.rnn-code[data-program="' + name + '"]:not([data-shared])');
         if (!first) throw new Error("the page has no " + name + " listing to share");
         listing.innerHTML = first.innerHTML;
@@ -238,14 +242,14 @@
       this.name = name;
       this.states = Array.from(list.children, parseState);
       const inside = (list.getAttribute("data-forward") || "").split(" ").map(Number); // at, line offset
-      if (forward && inside.length === 2) { // the forward pass runs inside the update: its states, lines moved
+      if (forward && inside.length === 2) { // the forward pass inside the update, its lines moved
         this.states.splice(inside[0], 0, ...forward.states.map((state) =>
           Object.assign({}, state, { line: String(Number(state.line) + inside[1]) })));
       }
       if (!this.states.length) throw new Error("the " + name + " program has no states");
       this.given = new Set((list.getAttribute("data-given") || "").split(" ").filter(Boolean));
       this.lines = new Map(Array.from(listing.querySelectorAll(".rnn-line"), (el) => [el.getAttribute("data-line"), el]));
-      this.cellChanges = new Map(); // Cell -> [{step, value}]
+      this.cellChanges = new Map();
       this.changes = diagram.timeline(this.states, this.cellChanges); // per state, the cells it changes
       this.outlines = this.states.map((state, k) => {
         if (!this.lines.has(state.line)) throw new Error("state " + k + " is on line " + state.line + ", not listed");
@@ -383,7 +387,7 @@
       return this.figure.querySelectorAll(".rnn-diagram .rnn-cell, .rnn-code [data-ref]");
     }
 
-    // Play `program` from now on: its states, lines and outlines, and each cell's changes in it.
+    // Play `program` from now on.
     use(program) {
       this.program = program;
       this.states = program.states;
@@ -397,7 +401,7 @@
       }
     }
 
-    // Switch between the forward pass and the training step, showing the new program's last state.
+    // Switch program, showing its last state.
     showMode(mode, byReader) {
       if (mode === this.mode) return;
       this.pause();
