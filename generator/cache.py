@@ -49,9 +49,9 @@ def theme_digest(theme: Path) -> str:
     return digest([part for p in templates for part in (p.relative_to(theme).as_posix(), p.read_bytes())])
 
 
-def figure_key(trace_key: str, caption: str, theme: str) -> str:
-    """A hash of everything a rendered figure depends on: its trace, its caption, the theme and the generator."""
-    return digest(["figure", trace_key, caption, theme, RENDERER_DIGEST])
+def figure_key(trace_key: str, caption: str, theme: str, show: str = "forward") -> str:
+    """A hash of everything a rendered figure depends on: its trace, caption and mode, the theme, the generator."""
+    return digest(["figure", trace_key, caption, theme, RENDERER_DIGEST, show])
 
 
 def _write_atomically(path: Path, text: str) -> None:

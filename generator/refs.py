@@ -19,8 +19,21 @@ REFS = (*PARAM_NAMES, *STEPWISE, "hidden_state_prev", *PER_STEP)
 CODE_NAMES = {name: name for name in REFS} | {"targets": "target"}
 # Shown as the characters over each step's column: linked with the listing on hover, never a cell a line fills.
 INPUTS = "inputs"
+# What `backward` computes per time step (the trace keeps each per step), and of those what the diagram draws in
+# its step's column (hidden_grad_raw, between hidden_grad and the weights' gradients, is in the sentences only).
+STEP_GRADIENTS = ("output_grad", "hidden_grad", "hidden_grad_raw", "hidden_grad_next")
+DRAWN_STEP_GRADIENTS = ("output_grad", "hidden_grad", "hidden_grad_next")
 # Every name the listing links to the diagram.
-LINKED_NAMES = CODE_NAMES | {INPUTS: INPUTS}
+LINKED_NAMES = CODE_NAMES | {INPUTS: INPUTS} | {name: name for name in DRAWN_STEP_GRADIENTS}
+# `grads.X` in the code is the gradient of weight X, drawn under that name.
+GRADIENTS_OF = "grads"
+# Gradients are often tiny (a trained network's are): written like small probabilities, signed (-6.2e-5).
+SIGNED_SMALL = (GRADIENTS_OF, *DRAWN_STEP_GRADIENTS)
+
+
+def signed_small(ref: str) -> bool:
+    """Whether numbers of `ref` keep their digits when tiny, either sign: the gradients (`grads.X` included)."""
+    return ref in SIGNED_SMALL or ref.startswith(GRADIENTS_OF + ".")
 # Other names in the trace for a quantity: the training record's losses are losses, the target's probability
 # a probability.
 TRACE_NAMES = {"final_loss": "loss", "loss_history": "loss", "recent_loss": "loss", "chance_loss": "loss",

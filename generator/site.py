@@ -192,7 +192,8 @@ class SiteBuilder:
         files = {**theme_assets(theme, _highlight_css(assets), assets), **_content_files(self.layout.content)}
         page_urls = {page.slug: page.output_path for page in pages}
         theme_key = theme_digest(theme)
-        figure_keys = {f.block.name: figure_key(cache_key(f.network), f.block.options.get("caption", ""), theme_key)
+        figure_keys = {f.block.name: figure_key(cache_key(f.network), f.block.options.get("caption", ""), theme_key,
+                                                f.block.options.get("show", "forward"))
                        for f in figures if f.block.name in traces}
         figure_cache, body_cache = RenderCache(self.layout.cache, "figures"), RenderCache(self.layout.cache, "pages")
         site_key = digest([RENDERER_DIGEST, json.dumps(page_urls, sort_keys=True), *sorted(figure_keys.values())])
@@ -204,7 +205,8 @@ class SiteBuilder:
             def make() -> str:
                 from .render.figure import render_figure  # numpy and the layout code load only on a cache miss
 
-                return render_figure(env, traces[block.name], block.options.get("caption", ""))
+                return render_figure(env, traces[block.name], block.options.get("caption", ""),
+                                     block.options.get("show", "forward"))
             return figure_cache.fetch(figure_keys[block.name], make)
 
         for page in pages:

@@ -12,7 +12,9 @@ from typing import Any
 MAX_SHOWN_STEPS = 12
 VOCAB_RANGE = (2, 12)
 TEXT_SOURCES = ("pattern", "text", "text-file")
-FIGURE_OPTIONS = ("caption",)
+FIGURE_OPTIONS = ("caption", "show")
+# What a figure shows first (`:show:`): the forward pass, or one whole training update.
+SHOW_MODES = ("forward", "update")
 # Reports a problem with one option: (the option as the author wrote it, the message).
 OptionReport = Callable[[str, str], None]
 WINDOW_OPTIONS = ("inputs", "targets")
@@ -185,6 +187,8 @@ def build_network(name: str, options: Mapping[str, object], defaults: Mapping[st
 
     values: dict[str, object] = {}
     for key, raw in {**defaults, **options}.items():
+        if key == "show" and raw not in SHOW_MODES:
+            complain(key, f"show must be one of {', '.join(SHOW_MODES)}, not {raw!r}")
         if key in FIGURE_OPTIONS:
             continue
         if key not in CONVERTERS:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from .refs import CHARACTER_INDICES, CHARACTERS, SMALL_KEEPING, quantity
+from .refs import CHARACTER_INDICES, CHARACTERS, SMALL_KEEPING, quantity, signed_small
 from .spec import suggest
 
 PATH_PART = re.compile(r"\.(?P<key>[A-Za-z_][A-Za-z0-9_]*)|\[(?P<index>-?\d+)\]")
@@ -29,14 +29,15 @@ def format_quantity(ref: str, value: float) -> str:
 
     Two decimals, rounded half to even on the exact binary value (Python's rule, which the player's script
     repeats); small-keeping quantities (refs.SMALL_KEEPING: probabilities and losses) keep the digits that
-    matter near 0 and 1 (6.2e-5, 0.99994). NaN and infinities read NaN, ∞ and -∞.
+    matter near 0 and 1 (6.2e-5, 0.99994), gradients (refs.signed_small) near 0 on either side (-6.2e-5).
+    NaN and infinities read NaN, ∞ and -∞.
     """
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
     small_keeping = quantity(ref) in SMALL_KEEPING
-    if small_keeping and 0 < value < SMALL_BELOW:
+    if (small_keeping and 0 < value < SMALL_BELOW) or (signed_small(ref) and 0 < abs(value) < SMALL_BELOW):
         mantissa, exponent = f"{value:.1e}".split("e")
         return f"{mantissa}e{int(exponent)}"
     if small_keeping and NEAR_ONE <= value < 1:

@@ -17,7 +17,7 @@ from generator import site as site_module
 from generator.cache import TraceCache, cache_key
 from generator.model.trace import record_trace
 from generator.site import Layout, SiteBuilder
-from generator.tracefile import trace_json
+from generator.tracefile import SCHEMA, trace_json
 
 from .project import make_project, run_build, tree_digest, valid_network
 
@@ -36,11 +36,14 @@ def test_build_writes_pages_traces_and_404(tmp_path: Path) -> None:
     assert 'href="other/index.html"' in html
     inline = re.search(r'<script type="application/json" data-rnn-trace="tiny">(.*?)</script>', html, re.S)
     assert inline is not None
-    # The page embeds the whole trace but the training history, which only traces/NAME.json keeps.
+    # The page embeds the whole trace but the training history and the next update's arrays (its cells hold them),
+    # which only traces/NAME.json keeps.
     full = json.loads((site / "traces" / "tiny.json").read_text(encoding="utf-8"))
     history = ("checkpoints", "loss_history", "loss_history_updates")
     assert all(full["training"][key] for key in history)
     full["training"] = {key: value for key, value in full["training"].items() if key not in history}
+    assert {"grads", "params_after", "steps"} <= set(full["update"])
+    full["update"] = {key: full["update"][key] for key in ("number", "clip", "clipped")}
     assert json.loads(inline.group(1)) == full
     assert 'href="../index.html"' in (site / "other" / "index.html").read_text(encoding="utf-8")
 
@@ -170,12 +173,12 @@ def test_renders_come_from_the_cache_and_match_a_fresh_render(tmp_path: Path) ->
 def test_cache_rejects_a_mismatched_entry(tmp_path: Path) -> None:
     network = valid_network("tiny", {"pattern": "10", "length": "40"}, tmp_path)
     cache = TraceCache(tmp_path / "cache")
-    cache.store(network, '{"schema":2,"name":"tiny"}')
-    assert cache.load(network) == ({"schema": 2, "name": "tiny"}, '{"schema":2,"name":"tiny"}')
+    cache.store(network, f'{{"schema":{SCHEMA},"name":"tiny"}}')
+    assert cache.load(network) == ({"schema": SCHEMA, "name": "tiny"}, f'{{"schema":{SCHEMA},"name":"tiny"}}')
     path = tmp_path / "cache" / f"{cache_key(network)}.json"
-    path.write_text("0" * 64 + '\n{"schema":2,"name":"tiny"}', encoding="utf-8")
+    path.write_text("0" * 64 + f'\n{{"schema":{SCHEMA},"name":"tiny"}}', encoding="utf-8")
     assert cache.load(network) is None
-    path.write_text(cache_key(network) + '\n{"schema":99,"name":"tiny"}', encoding="utf-8")
+    path.write_text(cache_key(network) + f'\n{{"schema":{SCHEMA + 1},"name":"tiny"}}', encoding="utf-8")
     assert cache.load(network) is None
     path.write_text("not json", encoding="utf-8")
     assert cache.load(network) is None

@@ -25,10 +25,14 @@ def _trace(hidden: int, vocab: str, steps: int) -> dict[str, Any]:
     return record_trace(valid_network("net", options))
 
 
-def _boxes(svg: ET.Element) -> tuple[list[Box], list[Box]]:
-    """The cells' tiles and the labels' estimated extents, in viewBox units."""
+def _boxes(svg: ET.Element, gradients: bool = True) -> tuple[list[Box], list[Box]]:
+    """The cells' tiles and the labels' estimated extents, in viewBox units (without the gradients if told)."""
     cells, labels = [], []
+    hidden = {id(e) for g in svg.iter("g") if "rnn-grads" in g.get("class", "").split() and not gradients
+              for e in g.iter()}
     for g in svg.iter("g"):
+        if id(g) in hidden:
+            continue
         if "rnn-cell" in g.get("class", "").split():
             x, y = (float(v) for v in re.findall(r"-?[\d.]+", g.get("transform", "")))
             rect = g.find("rect")
@@ -37,7 +41,7 @@ def _boxes(svg: ET.Element) -> tuple[list[Box], list[Box]]:
             cells.append((x, y, right, bottom, g.get("data-ref", "")))
     for text in svg.iter("text"):
         classes = text.get("class", "").split()
-        if "rnn-label" not in classes:
+        if "rnn-label" not in classes or id(text) in hidden:
             continue
         size = 12.5 if "rnn-input" in classes else 11
         width = len(text.text or "") * CHAR * size
@@ -63,13 +67,16 @@ SHAPES = [(h, v, t) for h in (1, 3, 16) for v in ("ab", "ehlo", "abcdefgh", '</s
 
 
 @pytest.mark.parametrize(("hidden", "vocab", "steps"), SHAPES)
-def test_nothing_overlaps_and_everything_is_inside(hidden: int, vocab: str, steps: int) -> None:
+@pytest.mark.parametrize("show", ["forward", "update"])
+def test_nothing_overlaps_and_everything_is_inside(hidden: int, vocab: str, steps: int, show: str) -> None:
     trace = _trace(hidden, vocab, steps)
-    diagram = render_diagram(trace)
+    diagram = render_diagram(trace, show)
     svg = ET.fromstring(str(diagram.svg))
     left, top, width, height = (float(v) for v in svg.get("viewBox", "").split())
     assert (width, height) == (diagram.width, diagram.height)
-    cells, labels = _boxes(svg)
+    assert svg.get("data-heights") == " ".join(str(h) for h in diagram.heights)
+    assert height == diagram.heights[show == "update"] and diagram.heights[0] < diagram.heights[1]
+    cells, labels = _boxes(svg, gradients=show == "update")
     assert not _overlaps(cells), _overlaps(cells)[:5]
     assert not _overlaps(cells + labels), _overlaps(cells + labels)[:5]
     for box in cells + labels:
@@ -80,8 +87,9 @@ def test_every_value_of_the_window_is_a_cell_with_its_number() -> None:
     trace = _trace(3, "ehlo", 5)
     svg = ET.fromstring(str(render_diagram(trace).svg))
     seen = set()
+    gradients = {id(e) for g in svg.iter("g") if g.get("class") == "rnn-grads" for e in g.iter()}
     for g in svg.iter("g"):
-        if "rnn-cell" not in g.get("class", "").split():
+        if "rnn-cell" not in g.get("class", "").split() or id(g) in gradients:
             continue
         ref, t, i, j = g.get("data-ref"), g.get("data-t"), g.get("data-i"), g.get("data-j")
         text = g.find("text")
@@ -138,3 +146,40 @@ def test_classes_say_what_they_are_and_the_inputs_have_their_own_name() -> None:
     assert [(t.get("data-ref"), t.get("data-t"), t.text) for t in inputs] == [
         ("inputs", str(n), repr(trace["vocab"][index])) for n, index in enumerate(trace["inputs"])]
     assert not [e for e in svg.iter() if e.get("data-ref") == "xs" and e.tag == "text" and e.get("data-t")]
+
+
+def test_every_gradient_is_a_cell_where_its_quantity_sits() -> None:
+    trace = _trace(3, "ehlo", 5)
+    update = trace["update"]
+    svg = ET.fromstring(str(render_diagram(trace, "update").svg))
+    column_x = {}  # t -> x of the step's column in the forward pass
+    seen = set()
+    for g in svg.iter("g"):
+        classes = g.get("class", "").split()
+        ref, t, i, j = g.get("data-ref"), g.get("data-t"), g.get("data-i"), g.get("data-j")
+        if "rnn-cell" not in classes or ref is None:
+            continue
+        x = float(re.findall(r"-?[\d.]+", g.get("transform", ""))[0])
+        if ref == "hidden_states":
+            column_x[int(t or 0)] = x
+        if ref == "hidden_state_prev":
+            column_x[-1] = x
+        if ref not in ("output_grad", "hidden_grad", "hidden_grad_next") and not ref.startswith("grads."):
+            continue
+        assert ref is not None and i is not None
+        if ref.startswith("grads."):
+            name = ref.removeprefix("grads.")
+            row = update["grads"][name][int(i)]
+            value = row[int(j)] if j is not None else row
+            position: object = [int(i), int(j)] if j is not None else int(i)
+            assert ("is-clipped" in classes) == (position in update["clipped"][name])
+        elif ref == "hidden_grad_next" and int(t or 0) == 5:
+            value = 0.0  # what the last step receives from after the window: nothing
+        else:
+            value = update["steps"][int(t or 0)][ref][int(i)]
+        assert g.get("data-value") == repr(value) and g.find("text").text == format_quantity(ref, value)  # type: ignore[union-attr]
+        seen.add((ref, t, i, j, x))
+    for ref, t, _, _, x in seen:  # per step: in the step's column; what is sent back, in the column it goes to
+        if t is not None:
+            assert x == column_x[int(t) - (ref == "hidden_grad_next")], (ref, t)
+    assert len(seen) == 3 * 4 + 9 + 3 + 4 * 3 + 4 + 5 * (4 + 3) + 6 * 3

@@ -23,6 +23,9 @@ CASES = {
     "bad value": (
         {"index.md": _break(TINY_PAGE, ":updates: 20", ":updates: lots")},
         f"content/index.md:{BLOCK_LINE + 3}: tiny: updates must be a whole number"),
+    "unknown show mode": (
+        {"index.md": _break(TINY_PAGE, ":updates: 20", ":updates: 20\n:show: backward")},
+        f"content/index.md:{BLOCK_LINE + 4}: tiny: show must be one of forward, update, not 'backward'"),
     "missing text source": (
         {"index.md": _break(TINY_PAGE, ":pattern: 10\n:length: 40\n", "")},
         f"content/index.md:{BLOCK_LINE}: tiny: give exactly one text source"),

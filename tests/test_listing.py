@@ -21,7 +21,7 @@ def _lines(markup: str) -> list[tuple[int, int, str]]:
 def test_one_element_per_source_line_with_the_source_as_its_text() -> None:
     source = forward_source(rnn.forward)[0]
     markup = str(listing_html(source))
-    assert markup.startswith('<pre class="rnn-code"><code>') and markup.endswith("</code></pre>")
+    assert markup.startswith('<pre class="rnn-code" data-program="forward"><code>') and markup.endswith("</code></pre>")
     lines = _lines(markup)
     expected = source.rstrip("\n").split("\n")
     assert [n for n, _, _ in lines] == list(range(1, len(expected) + 1))

@@ -54,6 +54,11 @@ def test_schema_keys_and_orientation(article_traces: dict[str, Any]) -> None:
     assert np.shape(params["output_weights_V"]) == (2, 3)
     assert len(params["hidden_bias"]) == 3 and len(params["output_bias"]) == 2
     assert set(trace["steps"][0]) == {"xs", "hidden_states", "outputs", "probabilities", "target_probability", "loss"}
+    update = trace["update"]
+    assert set(update) == {"number", "clip", "grads", "clipped", "params_after", "steps"}  # sgd: no memory
+    for key in ("grads", "params_after"):
+        assert {k: np.shape(v) for k, v in update[key].items()} == {k: np.shape(v) for k, v in params.items()}
+    assert set(update["steps"][0]) == {"output_grad", "hidden_grad", "hidden_grad_raw", "hidden_grad_next"}
 
 
 def test_target_probability_is_the_probability_of_the_target(article_traces: dict[str, Any]) -> None:

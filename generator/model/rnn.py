@@ -121,20 +121,34 @@ class Optimizer:
     memory: list[Array] = field(default_factory=list)
 
     def step(self, params: Params, grads: Params) -> None:
-        """Move every parameter against its gradient."""
-        if self.kind == "sgd":
-            for param, grad in zip(params.arrays(), grads.arrays(), strict=True):
-                param -= self.learning_rate * grad
-            return
-        if not self.memory:
+        """Move every parameter against its gradient: sgd by learning_rate, adagrad scaled by the gradients so far."""
+        if self.kind == "adagrad" and not self.memory:
             self.memory = [np.zeros_like(a) for a in params.arrays()]
-        for param, grad, mem in zip(params.arrays(), grads.arrays(), self.memory, strict=True):
-            mem += grad * grad
-            param += -self.learning_rate * grad / np.sqrt(mem + 1e-8)
+        for k, name in enumerate(PARAM_NAMES):
+            # The parameter and its gradient, by name: this pass changes `params.<name>` in place.
+            param, grad = getattr(params, name), getattr(grads, name)
+            if self.kind == "sgd":
+                # Plain gradient descent: a step of learning_rate against the gradient.
+                param -= self.learning_rate * grad
+                continue
+            # Adagrad keeps the sum of every squared gradient this parameter has had ...
+            memory = self.memory[k]
+            memory += grad * grad
+            # ... and divides the step by its square root: parameters that got large gradients move less.
+            param += -self.learning_rate * grad / np.sqrt(memory + 1e-8)
 
     def copy(self) -> Optimizer:
         """A deep copy (memory included), to resume from later."""
         return Optimizer(self.kind, self.learning_rate, [np.copy(m) for m in self.memory])
+
+
+def make_update(params: Params, optimizer: Optimizer, inputs: list[int], targets: list[int],
+                hidden_state_prev: Array, clip: float) -> tuple[ForwardPass, Params]:
+    """One update, as min-char-rnn's main loop makes it: the forward pass, backward, then the optimizer's step."""
+    run = forward(params, inputs, targets, hidden_state_prev)
+    grads = backward(params, run, targets, clip)
+    optimizer.step(params, grads)
+    return run, grads
 
 
 @dataclass
@@ -211,9 +225,7 @@ def train(params: Params, encoded: list[int], seq_length: int, updates: int,
     losses: list[float] = []
     for n in range(start + 1, updates + 1):
         window = loop.next_window()
-        run = forward(params, window.inputs, window.targets, window.hidden_state_prev)
-        grads = backward(params, run, window.targets, clip)
-        optimizer.step(params, grads)
+        run, _ = make_update(params, optimizer, window.inputs, window.targets, window.hidden_state_prev, clip)
         losses.append(run.loss)
         loop.advance(run.hidden_states[len(window.inputs) - 1])
         if n in wanted:

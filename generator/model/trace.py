@@ -1,18 +1,23 @@
-"""Train a network, run its shown window and record every number as a trace (schema 2)."""
+"""Train a network, run its shown window and record every number as a trace (schema 2: with the next update)."""
 
 from __future__ import annotations
 
 import math
+import sys
+from types import FrameType
 from typing import Any
 
 import numpy as np
 
+from ..refs import PARAM_NAMES, STEP_GRADIENTS
 from ..spec import Network
 from ..tracefile import SCHEMA, Trace
 from . import health, replay, rnn
 
 LOSS_HISTORY_POINTS = 200
 LOSS_KIND = "cross-entropy summed over the update's window, before the update"
+# The parameters that are matrices (the biases are column vectors, written flat).
+MATRICES = ("input_weights_U", "hidden_weights_W", "output_weights_V")
 
 
 class TrainingDiverged(ArithmeticError):
@@ -45,6 +50,62 @@ def _sampled_history(losses: list[float]) -> tuple[list[int], list[float]]:
         picks = sorted({round(i * (len(losses) - 1) / (LOSS_HISTORY_POINTS - 1))
                         for i in range(LOSS_HISTORY_POINTS)})
     return [i + 1 for i in picks], [losses[i] for i in picks]
+
+
+def backward_by_step(params: rnn.Params, run: rnn.ForwardPass, targets: list[int],
+                     clip: float) -> tuple[rnn.Params, dict[int, dict[str, rnn.Array]]]:
+    """`rnn.backward`'s gradients, and per time step the STEP_GRADIENTS it computed, read from its locals."""
+    by_step: dict[int, dict[str, rnn.Array]] = {}
+    code = rnn.backward.__code__
+
+    def local(frame: FrameType, event: str, arg: object) -> Any:
+        names = frame.f_locals
+        if event in ("line", "return") and "t" in names:  # the last event of an iteration sees all it computed
+            by_step[int(names["t"])] = {name: np.copy(names[name]) for name in STEP_GRADIENTS if name in names}
+        return local
+
+    def calls(frame: FrameType, event: str, arg: object) -> Any:
+        return local if frame.f_code is code else None
+
+    previous = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        grads = rnn.backward(params, run, targets, clip)
+    finally:
+        sys.settrace(previous)
+    return grads, by_step
+
+
+def _positions(mask: rnn.Array, matrix: bool) -> list[Any]:
+    """The positions where `mask` holds: [i, j] in a matrix, i in a column vector."""
+    return [[int(i), int(j)] if matrix else int(i) for i, j in zip(*np.nonzero(mask), strict=True)]
+
+
+def next_update(spec_clip: float, number: int, params: rnn.Params, optimizer: rnn.Optimizer, inputs: list[int],
+                targets: list[int], hidden_state_prev: rnn.Array) -> dict[str, Any]:
+    """The update training would make next on this window: gradients (clipped, and per step), new weights."""
+    run = rnn.forward(params, inputs, targets, hidden_state_prev)
+    grads, by_step = backward_by_step(params, run, targets, spec_clip)
+    unclipped = rnn.backward(params, run, targets, math.inf)
+    optimizer = optimizer.copy()
+    if optimizer.kind == "adagrad" and not optimizer.memory:
+        optimizer.memory = [np.zeros_like(a) for a in params.arrays()]
+    memory_before = [np.copy(m) for m in optimizer.memory]
+    after = params.copy()
+    optimizer.step(after, grads)
+    update: dict[str, Any] = {
+        "number": number,
+        "clip": spec_clip,
+        "grads": params_json(grads),
+        "clipped": {name: _positions(np.abs(getattr(unclipped, name)) > spec_clip, name in MATRICES)
+                    for name in PARAM_NAMES},
+        "params_after": params_json(after),
+        "steps": [{name: _column(by_step[t][name]) for name in STEP_GRADIENTS} for t in range(len(inputs))],
+    }
+    if optimizer.kind == "adagrad":
+        update["memory_before"] = params_json(rnn.Params(*memory_before))
+        update["memory_after"] = params_json(rnn.Params(*optimizer.memory))
+    return update
 
 
 def _check_finite(name: str, run: rnn.TrainingRun, shown: rnn.ForwardPass) -> None:
@@ -83,6 +144,8 @@ def record_trace(network: Network, progress: health.Progress | None = None) -> T
     _check_finite(spec.name, run, shown)
     replayed = replay.replay_record(initial, encoded, spec.seq_length, spec.updates, initial_optimizer, spec.clip,
                                     growth) if spec.updates else None
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        update = next_update(spec.clip, spec.updates + 1, run.params, optimizer, inputs, targets, hidden_state_prev)
     steps = []
     loss = 0.0
     for t in range(len(inputs)):
@@ -107,6 +170,7 @@ def record_trace(network: Network, progress: health.Progress | None = None) -> T
         "targets": targets,
         "window_position": position,
         "steps": steps,
+        "update": update,
         "training": {
             "updates": spec.updates,
             "text_length": len(network.text),

@@ -34,11 +34,12 @@ def text_width(text: str, size: float = LABEL_SIZE) -> int:
 
 @dataclass(frozen=True)
 class Diagram:
-    """The SVG and its natural size in CSS pixels."""
+    """The SVG and its natural size in CSS pixels (its height in the mode drawn; the other mode's too)."""
 
     svg: Markup
     width: int
     height: int
+    heights: tuple[int, int] = (0, 0)  # forward mode (the gradients cut off), update mode
 
 
 def _attributes(pairs: dict[str, object]) -> str:
@@ -46,16 +47,22 @@ def _attributes(pairs: dict[str, object]) -> str:
 
 
 def _cell(x: float, y: float, width: float, ref: str, value: float | None, text: str,
-          t: int | None = None, i: int | None = None, j: int | None = None) -> str:
-    """One number: a tile coloured by its value's class, with its formatted text."""
+          t: int | None = None, i: int | None = None, j: int | None = None, kind: str = "",
+          gradient: bool = False) -> str:
+    """One number: a tile coloured by its value's class, with its formatted text.
+
+    `kind` adds classes: `is-clipped` adds the clipping marker (a gradient's cells sit in `g.rnn-grads`).
+    """
     colour = tone(ref, value) if value is not None else ""
-    css = f"rnn-cell {colour}" if colour else "rnn-cell"
+    css = " ".join(part for part in ("rnn-cell", kind, colour) if part)
     attributes: dict[str, object] = {"class": css, "data-ref": ref, "data-t": t, "data-i": i, "data-j": j}
     if value is not None:
         attributes["data-value"] = repr(value)
     attributes["transform"] = f"translate({x:g} {y:g})"
-    return (f"<g {_attributes(attributes)}><rect width=\"{width:g}\" height=\"{CELL_H}\" rx=\"3\"/>"
-            f"<text x=\"{width / 2:g}\" y=\"14\">{escape(text)}</text></g>")
+    marker = f'<path class="rnn-clip" d="M{width - 7:g} 0h7v7z"/>' if "is-clipped" in kind else ""
+    rounding = CELL_H // 2 if gradient else 3  # a gradient is a pill
+    return (f"<g {_attributes(attributes)}><rect width=\"{width:g}\" height=\"{CELL_H}\" rx=\"{rounding}\"/>"
+            f"<text x=\"{width / 2:g}\" y=\"14\">{escape(text)}</text>{marker}</g>")
 
 
 def _group(x: float, y: float, width: float, rows: int, ref: str, cells: Sequence[str],
@@ -79,10 +86,14 @@ def _column(x: float, y: float, ref: str, values: list[float], t: int | None = N
     return _group(x, y, width, len(values), ref, cells, t)
 
 
-def _matrix(x: float, y: float, ref: str, rows: list[list[float]], columns: bool) -> str:
-    """A weight: a grid of cells, data-j on each when the weight is a matrix (not a flat bias)."""
+def _matrix(x: float, y: float, ref: str, rows: list[list[float]], columns: bool,
+            clipped: Sequence[object] | None = None) -> str:
+    """A weight (or its gradient): a grid of cells, data-j on each when it is a matrix (not a flat bias)."""
+    def css(i: int, j: int) -> str:
+        return "is-clipped" if clipped and ([i, j] if columns else i) in clipped else ""
+
     cells = [_cell(x + j * WEIGHT_W, y + i * ROW, WEIGHT_W - 2, ref, v, format_quantity(ref, v), None, i,
-                   j if columns else None)
+                   j if columns else None, css(i, j), bool(clipped is not None))
              for i, row in enumerate(rows) for j, v in enumerate(row)]
     return _group(x, y, len(rows[0]) * WEIGHT_W - 2, len(rows), ref, cells)
 
@@ -166,10 +177,35 @@ class _Layout:
             end = self.step_x(t) - 5
             self.arrows.append(f"M{start:g} {middle:g}H{end:g}m-5-4l5 4-5 4")
 
-    def weights(self, top: float) -> tuple[float, float]:
-        """Draw the five weights in two rows, wrapping within a row if needed; return their extent."""
-        params = self.trace["params"]
-        limit = max(self.step_x(self.steps - 1) + STEP_W, WEIGHTS_ROW)
+    def gradients(self, top: float, right: float) -> float:
+        """Draw the update's gradients below the weights, in `g.rnn-grads`: per step, then per weight; the bottom."""
+        update, parts = self.trace["update"], self.parts
+        self.parts = []
+        self.parts.append(_label(0, top + 11, f"update {update['number']:,}: the gradients", "rnn-heading"))
+        y = top + 26
+        hidden = self.hidden
+        for ref, rows in (("output_grad", len(self.vocab)), ("hidden_grad", hidden), ("hidden_grad_next", hidden)):
+            self.parts.append(_label(self.step_x(-1), y + 11, ref, ref=ref))
+            y += 18
+            columns = [(t, update["steps"][t][ref]) for t in range(self.steps)]
+            if ref == "hidden_grad_next":  # sent back to step t - 1: drawn in that step's column
+                columns.append((self.steps, [0.0] * hidden))
+            for t, values in columns:
+                x = self.step_x(t - 1 if ref == "hidden_grad_next" else t)
+                cells = [_cell(x, y + i * ROW, STEP_W, ref, v, format_quantity(ref, v), t, i, )
+                         for i, v in enumerate(values)]
+                self.parts.append(_group(x, y, STEP_W, len(values), ref, cells, t))
+            y += _height(rows) + BAND_GAP
+        _, bottom = self.weights(y - BAND_GAP + 18, "grads.", right)
+        grads, self.parts = "".join(self.parts), parts
+        self.parts.append(f'<g class="rnn-grads">{grads}</g>')
+        return bottom
+
+    def weights(self, top: float, prefix: str = "", limit: float = 0) -> tuple[float, float]:
+        """Draw the five weights (or with prefix `grads.` their gradients) in two rows; return their extent."""
+        update = self.trace.get("update", {})
+        params = update["grads"] if prefix else self.trace["params"]
+        limit = limit or max(self.step_x(self.steps - 1) + STEP_W, WEIGHTS_ROW)
         right, y = 0.0, top
         for row in (("input_weights_U", "hidden_weights_W", "hidden_bias"), ("output_weights_V", "output_bias")):
             x, height = 0.0, 0.0
@@ -177,11 +213,12 @@ class _Layout:
                 values = params[ref]
                 matrix = isinstance(values[0], list)
                 rows = values if matrix else [[v] for v in values]
-                width = max(len(rows[0]) * WEIGHT_W - 2, text_width(ref))
+                width = max(len(rows[0]) * WEIGHT_W - 2, text_width(prefix + ref))
                 if x > 0 and x + width > limit:
                     x, y, height = 0.0, y + height + BLOCK_GAP, 0.0
-                self.parts.append(_label(x, y + 11, ref, ref=ref))
-                self.parts.append(_matrix(x, y + 18, ref, rows, matrix))
+                self.parts.append(_label(x, y + 11, prefix + ref, ref=prefix + ref))
+                clipped = update["clipped"][ref] if prefix else None
+                self.parts.append(_matrix(x, y + 18, prefix + ref, rows, matrix, clipped))
                 right = max(right, x + width)
                 height = max(height, 18 + _height(len(rows)))
                 x += width + BLOCK_GAP
@@ -189,17 +226,22 @@ class _Layout:
         return right, y - BLOCK_GAP
 
 
-def render_diagram(trace: Trace) -> Diagram:
-    """The figure's SVG at the trace's final state: every value shown, as the page is without JavaScript."""
+def render_diagram(trace: Trace, show: str = "forward") -> Diagram:
+    """The figure's SVG at the trace's final state: every value shown, as the page is without JavaScript.
+
+    The update's gradients are drawn below the weights; in forward mode the view box ends above them.
+    """
     layout = _Layout(trace)
     network_width, network_height = layout.network()
     weights_width, bottom = layout.weights(network_height + 26)
     width = round(max(network_width, weights_width) + 2 * MARGIN)
-    height = round(bottom + 2 * MARGIN)
+    heights = (round(bottom + 2 * MARGIN), round(layout.gradients(bottom + BLOCK_GAP + 10, width - 2 * MARGIN)
+                                                 + 2 * MARGIN))
+    height = heights[show == "update"]
     vocab = ", ".join(layout.vocab)
     label = (f"The network {trace['name']} unrolled over {layout.steps} steps: {layout.hidden} hidden units, "
              f"vocabulary {vocab}. Every value is listed under All numbers.")
     svg = (f'<svg class="rnn-diagram" viewBox="{-MARGIN} {-MARGIN} {width} {height}" width="{width}" '
-           f'height="{height}" role="img" aria-label="{escape(label)}">'
+           f'height="{height}" data-heights="{heights[0]} {heights[1]}" role="img" aria-label="{escape(label)}">'
            f'<path class="rnn-arrows" d="{"".join(layout.arrows)}"/>{"".join(layout.parts)}</svg>')
-    return Diagram(Markup(svg), width, height)
+    return Diagram(Markup(svg), width, height, heights)

@@ -10,30 +10,34 @@ from markupsafe import Markup
 
 from .. import values
 from ..model import rnn
-from ..refs import PARAM_NAMES, SMALL_KEEPING, UNIT_SCALE, UNTONED
+from ..refs import GRADIENTS_OF, PARAM_NAMES, SIGNED_SMALL, SMALL_KEEPING, UNIT_SCALE, UNTONED
 from ..tracefile import Trace, script_safe_json
 from ..values import character_label, format_quantity, format_vector
 from .diagram import render_diagram
 from .listing import listing_html
-from .program import forward_source, record_program
+from .program import State, forward_source, record_program
 from .timeline import curve_x, loss_curve
 from .tones import SIGNED_BREAKS, TONES, UNIT_BREAKS
+from .update_program import record_update
 
 # The training record stays in traces/NAME.json; the page replays training from `training.replay`.
 NOT_INLINE = ("checkpoints", "loss_history", "loss_history_updates")
+# Of the next update, the page embeds what its cells do not already hold: which update, the clip, what was clipped.
+UPDATE_INLINE = ("number", "clip", "clipped")
 # Diagrams at most this wide (px) sit beside the code on a desktop; wider ones get the full width.
 BESIDE_CODE = 560
 
 
 def inline_trace(trace: Trace) -> Trace:
-    """The trace as the page embeds it: everything but the bulky training history."""
+    """The trace as the page embeds it: everything but the bulky training history and the update's arrays."""
     training = {key: value for key, value in trace["training"].items() if key not in NOT_INLINE}
-    return {**trace, "training": training}
+    update = {key: value for key, value in trace["update"].items() if key in UPDATE_INLINE}
+    return {**trace, "update": update, "training": training}
 
 
 @cache
-def _listing(source: str) -> Markup:
-    return listing_html(source)
+def _listing(source: str, program: str = "forward") -> Markup:
+    return listing_html(source, program)
 
 
 def number_rules() -> dict[str, Any]:
@@ -41,7 +45,8 @@ def number_rules() -> dict[str, Any]:
     return {"decimals": values.DECIMALS, "small_below": values.SMALL_BELOW, "near_one": values.NEAR_ONE,
             "most_decimals": values.MOST_DECIMALS, "small_keeping": list(SMALL_KEEPING),
             "unit_scale": list(UNIT_SCALE), "untoned": list(UNTONED), "tones": TONES,
-            "unit_breaks": list(UNIT_BREAKS), "signed_breaks": list(SIGNED_BREAKS)}
+            "unit_breaks": list(UNIT_BREAKS), "signed_breaks": list(SIGNED_BREAKS),
+            "signed_small": list(SIGNED_SMALL), "gradient_prefix": GRADIENTS_OF + "."}
 
 
 def number_rows(trace: Trace) -> list[dict[str, str]]:
@@ -64,11 +69,34 @@ def weight_rows(trace: Trace) -> list[tuple[str, str]]:
     return rows
 
 
-def render_figure(env: jinja2.Environment, trace: Trace, caption: str) -> str:
-    """The figure's HTML, complete without JavaScript: the diagram and the sentence show the final state."""
+def _forward_inside(states: list[State], update_states: list[State]) -> tuple[int, int]:
+    """Where the forward pass's states sit in the update's, and how far its lines move in the update's listing.
+
+    The page writes them once: the script puts the forward program's states back in at that place.
+    """
+    at = next(n for n, state in enumerate(update_states) if state.sentence == states[0].sentence)
+    offset = update_states[at].line - states[0].line
+    inside = update_states[at:at + len(states)]
+    if inside != [State(s.line + offset, s.made, s.used, s.sentence, s.template) for s in states]:
+        raise ValueError("the update's forward pass is not the forward program")  # both trace the same `forward`
+    return at, offset
+
+
+def render_figure(env: jinja2.Environment, trace: Trace, caption: str, show: str = "forward") -> str:
+    """The figure's HTML, complete without JavaScript: the diagram and the sentence show the final state.
+
+    Both programs are written (the forward pass, and the training step); `show` says which one the figure opens on.
+    """
     states = record_program(trace)
-    diagram = render_diagram(trace)
+    update_states, update_source = record_update(trace)
+    forward_at, forward_offset = _forward_inside(states, update_states)
+    diagram = render_diagram(trace, show)
     context: dict[str, Any] = {
+        "show": show,
+        "update_states": update_states[:forward_at] + update_states[forward_at + len(states):],
+        "forward_inside": f"{forward_at} {forward_offset}",
+        "update_listing": _listing(update_source, "update"),
+        "given": " ".join(PARAM_NAMES),
         "trace": trace,
         "caption": caption,
         "trace_json": Markup(script_safe_json(inline_trace(trace))),
@@ -77,7 +105,8 @@ def render_figure(env: jinja2.Environment, trace: Trace, caption: str) -> str:
         "diagram": diagram,
         "beside_code": diagram.width <= BESIDE_CODE,
         "listing": _listing(forward_source(rnn.forward)[0]),
-        "steps": len(states),
+        "steps": len(update_states if show == "update" else states),
+        "last_sentence": (update_states if show == "update" else states)[-1].sentence,
         "number_rows": number_rows(trace),
         "weight_rows": weight_rows(trace),
         "curve": loss_curve(trace),

@@ -34,6 +34,34 @@ class PageContext:
     output_path: str
     source_dir: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)
+    programs: str = ""  # the figures' training-step states, written after the page's content
+
+
+# The training step's listing is the same in every figure: a forward-mode figure after the page's first leaves its
+# copy empty, and the script fills it from the first (a figure that opens on the update keeps its own, for readers
+# without JavaScript).
+UPDATE_LISTING = re.compile(r'<pre class="rnn-code" data-program="update">.*?</pre>', re.S)
+SHARED_LISTING = '<pre class="rnn-code" data-program="update" data-shared></pre>'
+
+
+def shared_listing(figure_html: str) -> str:
+    """The figure with its training-step listing left to be copied from the page's first figure (forward mode)."""
+    if 'data-show="forward"' not in figure_html:
+        return figure_html
+    return UPDATE_LISTING.sub(lambda _: SHARED_LISTING, figure_html, count=1)
+
+
+# The training step's states differ between figures only in their numbers: written together at the end of the
+# page, in `div.rnn-programs`, they compress to a fraction; each names its figure (`data-for`).
+UPDATE_PROGRAM = re.compile(r'<ol class="rnn-states" data-program="update" data-for="[^"]*".*?</ol>\n?', re.S)
+
+
+def moved_program(figure_html: str) -> tuple[str, str]:
+    """The figure without its training-step states, and those states (to be written at the end of the page)."""
+    found = UPDATE_PROGRAM.search(figure_html)
+    if found is None:
+        return figure_html, ""
+    return figure_html[:found.start()] + figure_html[found.end():], found.group(0)
 
 
 class FigurePreprocessor(Preprocessor):
@@ -47,11 +75,15 @@ class FigurePreprocessor(Preprocessor):
         """Swap each block's lines for a placeholder, last block first so earlier indices hold."""
         page = self.extension.page
         result = list(lines)
-        for block in reversed(page.blocks):
+        programs: list[str] = []
+        for n, block in reversed(list(enumerate(page.blocks))):
             start = block.line - page.first_line
             end = block.end_line - page.first_line
-            placeholder = self.md.htmlStash.store(page.render_figure(block))
+            html, program = moved_program(page.render_figure(block))
+            programs.insert(0, program)
+            placeholder = self.md.htmlStash.store(shared_listing(html) if n else html)
             result[start:end + 1] = ["", _list_indent(block.indent) + placeholder, ""]
+        page.programs = "".join(programs)
         return result
 
 
@@ -154,7 +186,8 @@ class SiteMarkdown:
         """Markdown to HTML with the site's extensions, Pygments highlighting included."""
         self.extension.page = page
         self.md.reset()
-        return str(self.md.convert(source))
+        html = str(self.md.convert(source))
+        return html + (f'\n<div class="rnn-programs" hidden>{page.programs}</div>' if page.programs else "")
 
 
 def highlight_css() -> str:

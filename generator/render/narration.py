@@ -217,3 +217,127 @@ def _assignment(target: ast.expr, value: ast.expr, before: Scope, after: Scope,
         slot = quantity(name) + ":" + str(indices[0]) if indices[0] >= 0 else "hidden_state_prev"
         return sentence, literal(head) + "{" + slot + "}" + literal(note)
     return _plain(sentence)
+
+
+# Written out in full up to this many numbers; a bigger array is named by its shape.
+LONGEST_WRITTEN = 36
+
+
+def array_text(value: Any, ref: str) -> str:
+    """An array of the update in the page's number format, a small matrix written out as its rows."""
+    if isinstance(value, np.ndarray) and value.ndim == 2 and value.shape[1] > 1:
+        if value.size > LONGEST_WRITTEN:
+            return "a " + "×".join(str(n) for n in value.shape) + " array"
+        return "[" + ", ".join(format_vector(ref, row) for row in value) + "]"
+    if isinstance(value, np.ndarray):
+        return format_vector(ref, value.ravel()) if value.size <= LONGEST_WRITTEN else f"{value.size} numbers"
+    return number_text(value, ref)
+
+
+class _Named(ast.NodeTransformer):
+    """Write each local that is one of the weights or gradients (`param`, `grad`) as what it is: `params.X`."""
+
+    def __init__(self, aliases: dict[str, str]) -> None:
+        self.aliases = aliases
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return ast.Name(self.aliases[node.id], ast.Load()) if node.id in self.aliases else node
+
+
+def named_code(node: ast.AST, scope: Scope, aliases: dict[str, str]) -> str:
+    """`code`, with `param` and `grad` written as the weight or gradient they are (`grads.hidden_bias`)."""
+    return code(_Named(aliases).visit(copy.deepcopy(node)), scope)
+
+
+def _ref_of(text: str) -> str:
+    """The quantity whose number format a value takes: a weight's own, any gradient the signed default."""
+    return text if text in rnn.Params.__dataclass_fields__ else "grads"
+
+
+def _calls(statement: ast.stmt, after: Scope) -> str | None:
+    """What a line of `make_update` hands over: the pass it runs, the gradients, the step."""
+    call = getattr(statement, "value", None)
+    if not isinstance(call, ast.Call):
+        return None
+    called = ast.unparse(call.func)
+    if called == "forward":
+        return "the forward pass" + (f", loss = {number_text(after['run'].loss, 'loss')}" if "run" in after else "")
+    if called == "backward":
+        return "back through time, last step first, then clipped"
+    if called == "optimizer.step":
+        return "each weight moves against its gradient"
+    return None
+
+
+def update_sentence(statement: ast.stmt, before: Scope, after: Scope, aliases: dict[str, str],
+                    next_aliases: dict[str, str]) -> str:
+    """What a line of the update outside `forward` (in `make_update`, `backward` or the step) did, with its numbers."""
+    if isinstance(statement, ast.For):
+        names = [e.id for e in ast.walk(statement.target) if isinstance(e, ast.Name)]
+        header = f"for {', '.join(names)} in {named_code(statement.iter, before, aliases)}"
+
+        def now(scope: Scope, known: dict[str, str], name: str) -> Any:
+            return known.get(name, scope.get(name)) if isinstance(scope.get(name), np.ndarray) else scope.get(name)
+
+        if any(name not in before or now(before, aliases, name) != now(after, next_aliases, name) for name in names):
+            bound = ", ".join(next_aliases[n] if n in next_aliases else repr(after[n]) for n in names)
+            verb = "is" if all(n in next_aliases for n in names) else "="
+            return f"{header}: {', '.join(names)} {verb} {bound}"
+        return f"{header}: the loop is done"
+    if isinstance(statement, ast.If):
+        return f"if {named_code(statement.test, before, aliases)}: {bool(evaluate(statement.test, before))}"
+    if isinstance(statement, ast.Continue):
+        return "continue: on to the next parameter"
+    if isinstance(statement, ast.Return) and statement.value is not None:
+        return f"return {named_code(statement.value, before, aliases)}"
+    handed = _calls(statement, after)
+    if handed is not None:
+        return f"{named_code(statement, before, aliases)}: {handed}"
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+        return _clipped(statement.value, before, after, aliases)
+    if isinstance(statement, ast.AugAssign):
+        target = named_code(statement.target, before, aliases)
+        operator = OPERATORS.get(type(statement.op), "?")
+        ref = _ref_of(target.split(".")[-1]) if target.startswith("params.") else "grads"
+        if isinstance(statement.value, ast.Constant):  # `output_grad[targets[t]] -= 1`: show the whole array
+            whole = statement.target.value if isinstance(statement.target, ast.Subscript) else statement.target
+            return (f"{target} {operator}= {statement.value.value!r}, so {named_code(whole, before, aliases)} = "
+                    f"{array_text(evaluate(whole, after), ref)}")
+        change = array_text(evaluate(statement.value, before), ref)
+        total = array_text(evaluate(statement.target, after), ref)
+        was = f" (it was {array_text(evaluate(statement.target, before), ref)})" if target.startswith("params.") else ""
+        right = named_code(statement.value, before, aliases)
+        if target.startswith("grads.") and int(before.get("t", 0)) > 0:  # a running sum: whole at t = 0
+            return f"{target} {operator}= {right}: step {before['t']}'s share joins the sum, complete at t = 0"
+        if target.startswith(("grads.", "params.")):  # the whole sum, or a weight: what it holds now says it all
+            return f"{target} {operator}= {right}, so {target} = {total}{was}"
+        return f"{target} {operator}= {right} = {change}, so {target} = {total}"
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        assigned = statement.targets[0]
+        left, right = named_code(assigned, before, next_aliases), named_code(statement.value, before, aliases)
+        names = [e.id for e in ast.walk(assigned) if isinstance(e, ast.Name)]
+        if isinstance(assigned, ast.Tuple) and names and all(name in next_aliases for name in names):
+            return f"{', '.join(names)} = {', '.join(next_aliases[name] for name in names)}"
+        value = evaluate(assigned, after)
+        if isinstance(value, rnn.Params):
+            zero = all(not a.any() for a in value.arrays())
+            return f"{left} = {right}: one {'zero ' if zero else ''}array per weight, shaped like it"
+        return f"{left} = {right} = {array_text(value, 'grads')}"
+    return named_code(statement, before, aliases)
+
+
+def _clipped(call: ast.Call, before: Scope, after: Scope, aliases: dict[str, str]) -> str:
+    """`np.clip(grad, -clip, clip, out=grad)`: how many entries it moved to ±clip, and where."""
+    out = next((k.value for k in call.keywords if k.arg == "out"), None)
+    if out is None:
+        return named_code(call, before, aliases)
+    old, new = evaluate(out, before), evaluate(out, after)
+    limit = number_text(float(after["clip"]), "grads")
+    name = named_code(out, before, aliases)
+    text = f"clip({name}, -{limit}, {limit}, out={name})"
+    moved = [tuple(int(i) for i in index) for index in zip(*np.nonzero(old != new), strict=True)]
+    if not moved:
+        return f"{text}: none beyond ±{limit}"
+    where = ", ".join("[" + ", ".join(str(i) for i in (index if old.shape[1] > 1 else index[:1])) + "]"
+                      for index in moved)
+    return f"{text}: {len(moved)} clipped to ±{limit} (at {where}), so it is {array_text(new, 'grads')}"

@@ -28,12 +28,14 @@ class Mark:
     t: int | None = None
     i: int | None = None
     values: tuple[float, ...] | None = None  # what it held then, when that differs from the final value
+    same_as: str | None = None  # or: it held what this drawn array (`ref:t`) shows at the end
 
     def token(self) -> str:
-        """`ref`, `ref:t`, `ref:t:i` or `ref::i`, then `=v,v,...` when it held other values then."""
+        """`ref`, `ref:t`, `ref:t:i` or `ref::i`, then `=v,v,...` (or `=@ref:t`) when it held other values then."""
         fields = [self.ref] + ([] if self.t is None and self.i is None else [str(self.t if self.t is not None else "")])
         fields += [] if self.i is None else [str(self.i)]
         values = "" if self.values is None else "=" + ",".join(repr(v) for v in self.values)
+        values = f"=@{self.same_as}" if self.same_as else values
         return ":".join(fields) + values
 
 

@@ -13,7 +13,8 @@ from .expect import Expected, Key, recompute
 READ_CELLS = """(figure) => Array.from(
   figure.querySelectorAll('svg.rnn-diagram g[data-ref]'),
   (g) => g).filter((g) => (g.hasAttribute('data-t') || g.hasAttribute('data-i'))
-                          && !g.querySelector('g[data-ref]')).map((g) => {
+                          && !g.querySelector('g[data-ref]')
+                          && (figure.classList.contains('is-update') || !g.closest('.rnn-grads'))).map((g) => {
     const text = g.querySelector('text');
     return {
       ref: g.getAttribute('data-ref'), t: g.getAttribute('data-t'), i: g.getAttribute('data-i'),
@@ -35,7 +36,9 @@ READ_STATE = """(figure) => ({
     figure.querySelectorAll('svg.rnn-diagram .' + name), (e) => [e.matches('g.rnn-array') ? 'array' : 'cell',
       e.getAttribute('data-ref'), e.getAttribute('data-t'), e.getAttribute('data-i')].join(':'))])),
   marks: (() => {
-    const li = figure.querySelectorAll('ol.rnn-states > li')[Number(figure.getAttribute('data-step'))];
+    if (figure.classList.contains('is-update')) return null; // its states are put together by the script
+    const lis = figure.querySelectorAll('ol.rnn-states[data-program="forward"] > li');
+    const li = lis[Number(figure.getAttribute('data-step'))];
     return li ? {'is-made': li.getAttribute('data-made'), 'is-used': li.getAttribute('data-used')} : null;
   })(),
   slider: (figure.querySelector('input[type="range"]') || {value: null}).value,

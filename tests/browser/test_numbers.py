@@ -17,7 +17,7 @@ from generator.values import format_quantity
 
 from .conftest import Browse
 
-REFS = ("probabilities", "loss", "outputs", "xs", "target")  # one of each kind of rule
+REFS = ("probabilities", "loss", "outputs", "xs", "target", "hidden_grad", "grads.output_bias")  # each kind of rule
 
 
 def _tie_candidates() -> list[float]:

@@ -44,8 +44,8 @@ def test_each_figure_has_the_contract_parts(browse: Browse, path: str) -> None:
         assert n >= 3 * len(trace["inputs"]) + 1, f"{figure}: only {n} states for {len(trace['inputs'])} steps"
         assert 0 <= figure.step < n
         expect(root.locator("svg.rnn-diagram")).to_have_count(1)
-        expect(root.locator("pre.rnn-code")).to_have_count(1)
-        assert root.locator("pre.rnn-code .rnn-line[data-line]").count() >= 8
+        expect(root.locator("pre.rnn-code[data-program=forward]")).to_have_count(1)
+        assert root.locator("pre.rnn-code[data-program=forward] .rnn-line[data-line]").count() >= 8
         figure.current_line()
         for name in ("Restart", "Step back", "Play", "Step forward"):
             expect(figure.button(name)).to_be_visible()
@@ -386,7 +386,7 @@ def test_the_listing_is_the_code_that_ran_and_the_states_walk_its_lines(browse: 
     page = browse.open(path)
     figure = Figure(page, name)
     trace = figure.trace()
-    listing = figure.root.locator("pre.rnn-code")
+    listing = figure.root.locator("pre.rnn-code[data-program=forward]")
     source = listing.text_content() or ""
     numbered = listing.locator(".rnn-line").evaluate_all(
         "(ls) => ls.map((l) => [Number(l.getAttribute('data-line')), l.textContent.replace(/\\n$/, '')])")

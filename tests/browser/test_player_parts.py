@@ -32,7 +32,7 @@ def test_the_page_api_gives_each_figure_its_trace_and_state(browse: Browse, path
         assert api is not None, f"window.unrolled.figure({figure.name!r}) is null"
         assert json.loads(api["trace"]) == figure.trace(), f"{figure}: the API's trace is not the inline trace"
         assert (api["step"], api["steps"]) == (figure.step, figure.steps)
-        assert api["keys"] == ["go", "showUpdate", "step", "steps", "trace"], api["keys"]
+        assert api["keys"] == ["go", "mode", "showMode", "showUpdate", "step", "steps", "trace"], api["keys"]
     assert page.evaluate("() => window.unrolled.figure('nosuch')") is None
 
 
@@ -48,7 +48,8 @@ def test_the_page_api_is_live_and_go_moves_the_figure(browse: Browse) -> None:
     assert page.evaluate(step) == 1, "figure(NAME).step does not follow the reader"
     assert page.evaluate(go, 7) == 7
     assert figure.step == 7 and figure.slider.input_value() == "7"
-    assert figure.current_line()["line"] == figure.root.locator("ol.rnn-states > li").nth(7).get_attribute("data-line")
+    assert figure.current_line()["line"] == (
+        figure.root.locator("ol.rnn-states[data-program=forward] > li").nth(7).get_attribute("data-line"))
     assert page.evaluate(go, -5) == 0 and figure.step == 0
     assert page.evaluate(go, 10**6) == figure.steps - 1 and figure.step == figure.steps - 1
     thrown = page.evaluate("() => { try { window.unrolled.figure('useful').go('3'); return null; }"

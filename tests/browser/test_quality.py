@@ -108,7 +108,7 @@ def test_without_javascript_the_final_state_and_table_show(browse: Browse, path:
     for figure in found:
         expect(figure.root.locator("svg.rnn-diagram")).to_be_visible()
         expect(figure.root.locator("table.rnn-steps")).to_be_visible()
-        expect(figure.root.locator("pre.rnn-code")).to_be_visible()
+        expect(figure.root.locator("pre.rnn-code[data-program=forward]")).to_be_visible()
         expect(figure.button("Play")).to_have_count(0)  # buttons that cannot work are not offered
         expected = figure.expected()
         cells = figure.cells()

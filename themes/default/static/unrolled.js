@@ -55,7 +55,9 @@
     if (v !== v) return "NaN";
     if (!isFinite(v)) return v > 0 ? "\u221e" : "-\u221e";
     var smallKeeping = rules.small_keeping.indexOf(ref) >= 0, text;
+    var signedSmall = rules.signed_small.indexOf(ref) >= 0 || ref.indexOf(rules.gradient_prefix) === 0;
     if (smallKeeping && v > 0 && v < rules.small_below) return exponential(v);
+    if (signedSmall && v !== 0 && Math.abs(v) < rules.small_below) return (v < 0 ? "-" : "") + exponential(Math.abs(v));
     if (smallKeeping && v >= rules.near_one && v < 1) {
       text = fixed(v, decimalsNearOne(v));
       return text.charAt(0) === "1" ? fixed(1, rules.decimals) : text;
@@ -131,6 +133,7 @@
       this.shown = { text: this.final.text, value: this.final.value, empty: el.classList.contains("is-empty"),
         tone: (TONE.exec(el.getAttribute("class")) || ["", ""])[1] };
       this.changes = []; // {step, value}: from `step` on it holds `value` (the build's text), null: its final value
+      this.given = false; // shows its final value until the program first changes it
     }
 
     // "ref[t][i, j]": the cell's name as the code writes it.
@@ -143,12 +146,13 @@
     paint(k) {
       let change = null;
       for (const c of this.changes) if (c.step <= k) change = c;
-      const value = !change ? null : change.value === null ? this.final.value : change.value;
-      const text = !change ? "" : change.value === null ? this.final.text : formatValue(this.ref, Number(value));
+      const final = change ? change.value === null : this.given, empty = !change && !this.given;
+      const value = empty ? null : final ? this.final.value : change.value;
+      const text = empty ? "" : final ? this.final.text : formatValue(this.ref, Number(value));
       const tone = value === null ? "" : toneOf(this.ref, Number(value));
       const shown = this.shown;
       if (text !== shown.text) this.text.textContent = shown.text = text;
-      if (!change !== shown.empty) this.el.classList.toggle("is-empty", shown.empty = !change);
+      if (empty !== shown.empty) this.el.classList.toggle("is-empty", shown.empty = empty);
       if (tone !== shown.tone) {
         if (shown.tone) this.el.classList.remove(shown.tone);
         if (tone) this.el.classList.add(tone);
@@ -201,17 +205,21 @@
       return found;
     }
 
-    // Per state, the cells it changes; each cell learns the states at which it changes and to what.
-    timeline(states) {
+    // Per state, the cells it changes; `into` learns, per cell, the states at which it changes and to what.
+    timeline(states, into) {
       return states.map((state, step) => {
         const changed = [];
         for (const mark of state.made) {
           const cells = this.cellsOf(mark);
+          if (mark.values && mark.values[0].charAt(0) === "@") { // "=@ref:t": that array's final values
+            mark.values = this.cellsOf(parseMark(mark.values[0].slice(1))).map((cell) => cell.final.value);
+          }
           if (mark.values && mark.values.length !== cells.length) {
             throw new Error("state " + step + " gives " + mark.values.length + " values to " + cells.length + " cells");
           }
           for (const cell of cells) {
-            cell.changes.push({ step: step, value: mark.values ? mark.values[cell.position] : null });
+            if (!into.has(cell)) into.set(cell, []);
+            into.get(cell).push({ step: step, value: mark.values ? mark.values[cell.position] : null });
             changed.push(cell);
           }
         }
@@ -219,6 +227,40 @@
       });
     }
   }
+
+  // A program the figure plays: the forward pass, or one training update. Its states, lines, changes, outlines.
+  class Program {
+    constructor(figure, name, diagram, forward) {
+      const list = figure.querySelector('.rnn-states[data-program="' + name + '"]') || document.querySelector(
+        '.rnn-programs > [data-program="' + name + '"][data-for="' + CSS.escape(figure.getAttribute("data-rnn")) + '"]');
+      const listing = figure.querySelector('.rnn-code[data-program="' + name + '"]');
+      if (listing && listing.hasAttribute("data-shared")) { // a copy of the page's first
+        const first = document.querySelector('.rnn-code[data-program="' + name + '"]:not([data-shared])');
+        if (!first) throw new Error("the page has no " + name + " listing to share");
+        listing.innerHTML = first.innerHTML;
+        listing.removeAttribute("data-shared");
+      }
+      if (!list || !listing) throw new Error("the figure has no " + name + " program");
+      this.name = name;
+      this.states = Array.from(list.children, parseState);
+      const inside = (list.getAttribute("data-forward") || "").split(" ").map(Number); // at, line offset
+      if (forward && inside.length === 2) { // the forward pass inside the update, its lines moved
+        this.states.splice(inside[0], 0, ...forward.states.map((state) =>
+          Object.assign({}, state, { line: String(Number(state.line) + inside[1]) })));
+      }
+      if (!this.states.length) throw new Error("the " + name + " program has no states");
+      this.given = new Set((list.getAttribute("data-given") || "").split(" ").filter(Boolean));
+      this.lines = new Map(Array.from(listing.querySelectorAll(".rnn-line"), (el) => [el.getAttribute("data-line"), el]));
+      this.cellChanges = new Map();
+      this.changes = diagram.timeline(this.states, this.cellChanges); // per state, the cells it changes
+      this.outlines = this.states.map((state, k) => {
+        if (!this.lines.has(state.line)) throw new Error("state " + k + " is on line " + state.line + ", not listed");
+        return { made: diagram.outlined(state.made), used: diagram.outlined(state.used) };
+      });
+    }
+  }
+
+  const MODES = ["forward", "update"];
 
   // Swap a class from one set of elements to another, touching only those that differ.
   function moveClass(name, before, after) {
@@ -350,13 +392,15 @@
   }
 
   // The value of one cell in a trace: a weight (i, j), hidden_state_prev (i), or step t's element i.
+  // A forward-pass quantity's value in a trace (undefined for the training step's gradients and new weights,
+  // which only the trained network's trace holds).
   function valueAt(trace, ref, t, i, j) {
     if (t === null) {
       const array = ref === "hidden_state_prev" ? trace.hidden_state_prev : trace.params[ref];
-      return j === null ? array[i] : array[i][j];
+      return array === undefined ? undefined : j === null ? array[i] : array[i][j];
     }
     const value = trace.steps[t][ref];
-    return i === null ? value : value[i];
+    return value === undefined || i === null ? value : value[i];
   }
 
   const formatVector = (ref, values) => "[" + values.map((v) => formatValue(ref, v)).join(", ") + "]";
@@ -436,6 +480,7 @@
 
     show(n, byReader) {
       n = this.land(n, byReader);
+      if (n !== this.updates && this.player.mode === "update") this.player.showMode("forward", byReader); // replays the forward pass
       if (n !== this.shown) {
         this.shown = n;
         this.player.load(n === this.updates ? this.player.built.trace : this.recompute(n));
@@ -501,9 +546,6 @@
       this.name = figure.getAttribute("data-rnn");
       this.trace = JSON.parse(part('script[data-rnn-trace="' + CSS.escape(this.name) + '"]').textContent);
       if (this.trace.name !== this.name) throw new Error("its trace is the trace of " + this.trace.name);
-      this.states = Array.from(figure.querySelectorAll(".rnn-states > li"), parseState);
-      this.steps = this.states.length;
-      if (!this.steps) throw new Error("the figure has no states");
       this.stage = part(".rnn-stage");
       this.playButton = part(".rnn-play");
       this.scrub = part(".rnn-scrub");
@@ -512,14 +554,13 @@
       this.speed = part(".rnn-speed");
       this.more = part(".rnn-more");
       this.numbers = part(".rnn-numbers");
-      this.lines = new Map(Array.from(figure.querySelectorAll(".rnn-code .rnn-line"),
-        (el) => [el.getAttribute("data-line"), el]));
-      this.diagram = new Diagram(part(".rnn-diagram"));
-      this.changes = this.diagram.timeline(this.states); // per state, the cells it changes
-      this.outlines = this.states.map((state, k) => {
-        if (!this.lines.has(state.line)) throw new Error("state " + k + " is on line " + state.line + ", not listed");
-        return { made: this.diagram.outlined(state.made), used: this.diagram.outlined(state.used) };
-      });
+      this.svg = part(".rnn-diagram");
+      this.modeButtons = Array.from(figure.querySelectorAll(".rnn-modes button[data-mode]"));
+      this.diagram = new Diagram(this.svg);
+      const forward = new Program(figure, "forward", this.diagram);
+      this.programs = new Map([["forward", forward], ["update", new Program(figure, "update", this.diagram, forward)]]);
+      this.mode = figure.getAttribute("data-show") === "update" ? "update" : "forward";
+      this.use(this.programs.get(this.mode));
       // What changes as the reader plays.
       this.step = this.steps - 1; // the build draws the last state
       this.timer = 0;
@@ -541,6 +582,12 @@
         get trace() { return player.trace; },
         get step() { return player.step; },
         get steps() { return player.steps; },
+        get mode() { return player.mode; },
+        showMode(mode) {
+          if (MODES.indexOf(mode) < 0) throw new TypeError('showMode takes "forward" or "update"');
+          player.guard(() => player.showMode(mode))();
+          return player.mode;
+        },
         go(k) {
           if (typeof k !== "number" || !Number.isInteger(k)) throw new TypeError("go(k) takes a whole number");
           player.guard(() => { player.pause(); player.go(k); })();
@@ -566,7 +613,7 @@
       for (const cell of this.diagram.cells.values()) {
         if (built || cell.built.value === null) { cell.final = cell.built; continue; } // targets: characters
         const v = valueAt(trace, cell.ref, cell.t, cell.i, cell.j);
-        cell.final = { text: formatValue(cell.ref, v), value: String(v) };
+        cell.final = v === undefined ? cell.built : { text: formatValue(cell.ref, v), value: String(v) };
       }
       for (const state of this.states) state.sentence = built || !state.template ? state.built : fill(state.template, trace);
       if (built) {
@@ -589,6 +636,7 @@
       for (const type of Object.keys(this.listeners)) this.figure.addEventListener(type, this.listeners[type]);
       for (const el of this.focusable()) el.setAttribute("tabindex", "-1");
       this.figure.classList.add("is-live");
+      if (this.mode === "update") for (const cell of this.diagram.cells.values()) cell.paint(this.step); // new weights
       this.showState(this.step);
       this.emit("ready");
     }
@@ -634,6 +682,58 @@
 
     focusable() {
       return this.figure.querySelectorAll(".rnn-diagram .rnn-cell, .rnn-code [data-ref]");
+    }
+
+    // Play `program` from now on.
+    use(program) {
+      this.program = program;
+      this.states = program.states;
+      this.steps = program.states.length;
+      this.lines = program.lines;
+      this.changes = program.changes;
+      this.outlines = program.outlines;
+      for (const cell of this.diagram.cells.values()) {
+        cell.changes = program.cellChanges.get(cell) || [];
+        cell.given = program.given.has(cell.ref);
+      }
+    }
+
+    // Switch program, showing its last state.
+    showMode(mode, byReader) {
+      if (mode === this.mode) return;
+      // The training step is the trained network's next update: bring the replay back to the trained network.
+      if (mode === "update" && this.timeline && this.timeline.shown !== this.timeline.updates) {
+        this.timeline.pause();
+        this.timeline.show(this.timeline.updates);
+      }
+      this.pause();
+      this.made = moveClass("is-made", this.made, []);
+      this.used = moveClass("is-used", this.used, []);
+      if (this.line) this.line.removeAttribute("aria-current");
+      this.line = null;
+      this.mode = mode;
+      this.use(this.programs.get(mode));
+      this.figure.classList.toggle("is-update", mode === "update");
+      this.figure.setAttribute("data-show", mode);
+      this.figure.setAttribute("data-steps", this.steps);
+      for (const button of this.modeButtons) {
+        button.setAttribute("aria-pressed", String(button.getAttribute("data-mode") === mode));
+      }
+      const heights = (this.svg.getAttribute("data-heights") || "").split(" ").map(Number);
+      const height = heights[MODES.indexOf(mode)];
+      if (height) {
+        const box = this.svg.getAttribute("viewBox").split(" ");
+        box[3] = height;
+        this.svg.setAttribute("viewBox", box.join(" "));
+        this.svg.setAttribute("height", height);
+      }
+      this.scrub.max = this.steps - 1;
+      this.step = this.steps - 1;
+      for (const cell of this.diagram.cells.values()) cell.paint(this.step);
+      this.showState(this.step);
+      this.fit();
+      if (byReader) address.follow(this);
+      this.emit("mode");
     }
 
     // Show state k (clamped); a step by the reader also moves the address.
@@ -761,6 +861,7 @@
       const button = event.target.closest("button");
       if (!button || !this.figure.contains(button)) return;
       if (button === this.more) { this.showNumbers(!this.numbersShown); return; }
+      if (this.modeButtons.indexOf(button) >= 0) { this.showMode(button.getAttribute("data-mode"), true); return; }
       const action = button.getAttribute("data-do");
       if (action === "restart") { this.pause(); this.go(0, true); }
       else if (action === "back") this.stepBy(-1);
@@ -820,20 +921,23 @@
       this.written = Date.now();
       this.pending = null;
       try {
+        const mode = player.mode === "update" ? ":update" : "";
         const update = player.timeline && player.timeline.shown !== player.timeline.updates
           ? ":u=" + player.timeline.shown : "";
-        history.replaceState(history.state, "", "#" + player.name + update + ":" + player.step);
+        history.replaceState(history.state, "", "#" + player.name + mode + update + ":" + player.step);
       } catch (e) { /* some browsers refuse it on file:// */ }
     },
 
-    // #NAME:K opens that figure at state K and scrolls to it; #NAME:u=N:K after N training updates.
+    // #NAME:K opens that figure at state K of the program it shows, #NAME:forward:K and #NAME:update:K at
+    // state K of that program, and #NAME:u=N:K at state K after N training updates; each scrolls to it.
     open() {
-      const match = /^#([A-Za-z0-9_-]+)(?::u=(\d+))?:(\d+)$/.exec(location.hash);
+      const match = /^#([A-Za-z0-9_-]+)(?::(forward|update))?(?::u=(\d+))?:(\d+)$/.exec(location.hash);
       const player = match && players.get(match[1]);
       if (!player) return;
       player.guard(() => {
-        if (player.timeline) player.timeline.show(match[2] === undefined ? player.timeline.updates : Number(match[2]));
-        player.go(Number(match[3]));
+        if (match[2]) player.showMode(match[2]);
+        if (player.timeline) player.timeline.show(match[3] === undefined ? player.timeline.updates : Number(match[3]));
+        player.go(Number(match[4]));
       })();
       player.figure.scrollIntoView();
     },
