@@ -9,10 +9,14 @@ from html import escape
 
 from markupsafe import Markup
 
-from ..refs import INPUTS
+from ..refs import INPUTS, PARAM_NAMES, STEPWISE
 from ..tracefile import Trace
 from ..values import character_label, format_quantity
 from .tones import tone
+
+# Quantities whose every drawn value the inline trace holds: their cells carry no data-value in the page (the
+# script sets it from the trace, at full precision); a gradient's cells, whose values the page's trace lacks, do.
+IN_TRACE = frozenset({*PARAM_NAMES, "hidden_state_prev", *STEPWISE, "loss"})
 
 LABEL_SIZE = 11  # px; the stylesheet sets the same sizes
 CHAR = 0.62  # advance of a monospace character in em, a little above DejaVu Sans Mono's 0.602
@@ -56,8 +60,8 @@ def _cell(x: float, y: float, width: float, ref: str, value: float | None, text:
     colour = tone(ref, value) if value is not None else ""
     css = " ".join(part for part in ("rnn-cell", kind, colour) if part)
     attributes: dict[str, object] = {"class": css, "data-ref": ref, "data-t": t, "data-i": i, "data-j": j}
-    if value is not None:
-        attributes["data-value"] = repr(value)
+    if value is not None and ref not in IN_TRACE:
+        attributes["data-value"] = repr(value)  # the script sets the others' from the inline trace
     attributes["transform"] = f"translate({x:g} {y:g})"
     marker = f'<path class="rnn-clip" d="M{width - 7:g} 0h7v7z"/>' if "is-clipped" in kind else ""
     rounding = CELL_H // 2 if gradient else 3  # a gradient is a pill

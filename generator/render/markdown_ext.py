@@ -64,6 +64,25 @@ def moved_program(figure_html: str) -> tuple[str, str]:
     return figure_html[:found.start()] + figure_html[found.end():], found.group(0)
 
 
+# A forward-mode figure's gradients (`g.rnn-grads`, the diagram's last part) stay hidden until the reader asks for
+# the training step; they too differ between figures only in their numbers, so they are written with the states
+# at the end of the page, in an `svg[data-grads-for]`, and the script puts them back into the figure's diagram.
+GRADIENTS = '<g class="rnn-grads">'
+
+
+def moved_gradients(figure_html: str, name: str) -> tuple[str, str]:
+    """A forward-mode figure without its gradients, and those gradients (to be written at the end of the page)."""
+    start = figure_html.find(GRADIENTS)
+    if 'data-show="forward"' not in figure_html or start < 0:
+        return figure_html, ""
+    end = figure_html.index("</svg>", start)  # the diagram's own end: the gradients hold no <svg>
+    return figure_html[:start] + figure_html[end:], f'<svg data-grads-for="{name}">{figure_html[start:end]}</svg>'
+
+
+# Every figure's number rules are the same: the page's first figure carries them, and the script reads the first.
+RULES = re.compile(r'<script type="application/json" data-rnn-rules>.*?</script>\n?', re.S)
+
+
 class FigurePreprocessor(Preprocessor):
     """Replace each `{rnn}` block's lines with its rendered figure, stashed as raw HTML."""
 
@@ -80,8 +99,9 @@ class FigurePreprocessor(Preprocessor):
             start = block.line - page.first_line
             end = block.end_line - page.first_line
             html, program = moved_program(page.render_figure(block))
-            programs.insert(0, program)
-            placeholder = self.md.htmlStash.store(shared_listing(html) if n else html)
+            html, gradients = moved_gradients(html, block.name)
+            programs.insert(0, program + gradients)
+            placeholder = self.md.htmlStash.store(RULES.sub("", shared_listing(html)) if n else html)
             result[start:end + 1] = ["", _list_indent(block.indent) + placeholder, ""]
         page.programs = "".join(programs)
         return result

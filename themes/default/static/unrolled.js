@@ -120,7 +120,7 @@
 
   // One number of the diagram, and the states at which it changes.
   class Cell {
-    constructor(el, position) {
+    constructor(el, position, trace) {
       this.el = el;
       this.text = el.querySelector("text");
       this.ref = el.getAttribute("data-ref");
@@ -128,6 +128,10 @@
       this.i = numberAttribute(el, "data-i");
       this.j = numberAttribute(el, "data-j");
       this.position = position; // its place in the array, row by row, as a mark's values list it
+      // The build writes data-value only where the inline trace lacks the number (the training step's
+      // gradients); the forward pass's cells take theirs from the trace, at full precision.
+      const value = el.hasAttribute("data-value") ? undefined : valueAt(trace, this.ref, this.t, this.i, this.j);
+      if (value !== undefined) el.setAttribute("data-value", String(value));
       this.final = { text: this.text.textContent, value: el.getAttribute("data-value") }; // as the build drew it
       this.built = this.final;
       this.shown = { text: this.final.text, value: this.final.value, empty: el.classList.contains("is-empty"),
@@ -166,14 +170,20 @@
     }
   }
 
+  // A value a mark writes (Python's repr), as the cell's own final value when it is that number: the build writes
+  // `0.0` in a mark where the script, reading the trace, wrote `0`; a cell keeps one spelling of one number.
+  function sameAs(value, final) {
+    return final !== null && Object.is(Number(value), Number(final)) ? final : value;
+  }
+
   // The diagram's arrays and cells, indexed by quantity, time step and element ("ref:t", "ref:t:i").
   class Diagram {
-    constructor(svg) {
+    constructor(svg, trace) {
       this.arrays = new Map(); // "ref:t" -> {el: g.rnn-array, cells}
       this.elements = new Map(); // "ref:t:i" -> the cells of element i (a matrix row holds several)
       this.cells = new Map(); // g.rnn-cell -> its Cell
       for (const g of svg.querySelectorAll(".rnn-array")) {
-        const cells = Array.from(g.querySelectorAll(".rnn-cell"), (el, position) => new Cell(el, position));
+        const cells = Array.from(g.querySelectorAll(".rnn-cell"), (el, position) => new Cell(el, position, trace));
         this.arrays.set(arrayKey(g.getAttribute("data-ref"), numberAttribute(g, "data-t")), { el: g, cells: cells });
         for (const cell of cells) {
           const element = elementKey(cell.ref, cell.t, cell.i);
@@ -219,7 +229,7 @@
           }
           for (const cell of cells) {
             if (!into.has(cell)) into.set(cell, []);
-            into.get(cell).push({ step: step, value: mark.values ? mark.values[cell.position] : null });
+            into.get(cell).push({ step: step, value: mark.values ? sameAs(mark.values[cell.position], cell.final.value) : null });
             changed.push(cell);
           }
         }
@@ -399,7 +409,7 @@
       const array = ref === "hidden_state_prev" ? trace.hidden_state_prev : trace.params[ref];
       return array === undefined ? undefined : j === null ? array[i] : array[i][j];
     }
-    const value = trace.steps[t][ref];
+    const value = trace.steps[t] && trace.steps[t][ref];
     return value === undefined || i === null ? value : value[i];
   }
 
@@ -556,7 +566,10 @@
       this.numbers = part(".rnn-numbers");
       this.svg = part(".rnn-diagram");
       this.modeButtons = Array.from(figure.querySelectorAll(".rnn-modes button[data-mode]"));
-      this.diagram = new Diagram(this.svg);
+      const gradients = document.querySelector( // written at the end of the page (markdown_ext.moved_gradients)
+        '.rnn-programs > svg[data-grads-for="' + CSS.escape(this.name) + '"] > .rnn-grads');
+      if (gradients) this.svg.appendChild(gradients);
+      this.diagram = new Diagram(this.svg, this.trace);
       const forward = new Program(figure, "forward", this.diagram);
       this.programs = new Map([["forward", forward], ["update", new Program(figure, "update", this.diagram, forward)]]);
       this.mode = figure.getAttribute("data-show") === "update" ? "update" : "forward";
@@ -609,11 +622,12 @@
     // Show another trace of the same window (other weights): every cell, the numbers table and the sentences.
     // The build's own trace puts back exactly what the build wrote.
     load(trace) {
-      const built = trace === this.built.trace;
+      const built = trace === this.built.trace, replayed = []; // the forward pass's cells: the replay's to change
       for (const cell of this.diagram.cells.values()) {
-        if (built || cell.built.value === null) { cell.final = cell.built; continue; } // targets: characters
-        const v = valueAt(trace, cell.ref, cell.t, cell.i, cell.j);
-        cell.final = v === undefined ? cell.built : { text: formatValue(cell.ref, v), value: String(v) };
+        const v = cell.built.value === null ? undefined : valueAt(trace, cell.ref, cell.t, cell.i, cell.j);
+        if (v === undefined) continue; // targets (characters) and the training step's gradients stay as built
+        cell.final = built ? cell.built : { text: formatValue(cell.ref, v), value: String(v) };
+        replayed.push(cell);
       }
       for (const state of this.states) state.sentence = built || !state.template ? state.built : fill(state.template, trace);
       if (built) {
@@ -621,7 +635,7 @@
         this.numbers.querySelector(".rnn-weights").innerHTML = this.built.weights;
       } else writeNumbers(this.numbers, trace);
       this.trace = trace;
-      for (const cell of this.diagram.cells.values()) { cell.shown.text = null; cell.paint(this.step); }
+      for (const cell of replayed) { cell.shown.text = null; cell.paint(this.step); }
       this.showState(this.step);
       this.emit("update");
     }
