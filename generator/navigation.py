@@ -6,6 +6,8 @@ import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from markupsafe import Markup, escape
+
 from .pages import SourcePage, natural_key, title_from_name
 
 SortKey = tuple[bool, int, tuple[tuple[int, int | str], ...]]
@@ -64,9 +66,15 @@ def page_tree(pages: Sequence[SourcePage]) -> NavGroup:
     return top
 
 
-def navigation(group: NavGroup, current: SourcePage | None, root: str) -> list[dict[str, object]]:
-    """The navigation as the theme walks it: links (title, url, current) and groups (title, children)."""
-    return [{"title": entry.title, "url": "", "current": False, "children": navigation(entry, current, root)}
+def navigation(group: NavGroup, root: str) -> list[dict[str, object]]:
+    """The navigation as the theme's nav.html walks it: links (title, url) and groups (title, children)."""
+    return [{"title": entry.title, "url": "", "children": navigation(entry, root)}
             if isinstance(entry, NavGroup) else
-            {"title": entry.title, "url": root + entry.output_path, "current": entry is current, "children": []}
+            {"title": entry.title, "url": root + entry.output_path, "children": []}
             for entry in group.entries()]
+
+
+def with_current(nav_html: str, url: str) -> Markup:
+    """The rendered navigation with the page's own link marked `aria-current="page"` (its href is unique)."""
+    link = f'<a href="{escape(url)}"'
+    return Markup(nav_html.replace(link, link + ' aria-current="page"', 1))

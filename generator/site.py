@@ -24,7 +24,7 @@ from .config import SiteConfig, load_config, theme_folder
 from .errors import BuildError, Problems
 from .learning import training_warnings
 from .links import outside_site
-from .navigation import NavGroup, navigation, page_tree
+from .navigation import NavGroup, navigation, page_tree, with_current
 from .networks import Outcome, Progress, obtain_traces
 from .pages import SourcePage, read_page
 from .spec import Network, build_network
@@ -200,6 +200,7 @@ class SiteBuilder:
         converter: SiteMarkdown | None = None
         links: dict[str, list[tuple[str, str]]] = {}
         tree = page_tree(pages)
+        navs: dict[str, str] = {}  # the rendered navigation per folder depth
 
         def figure_html(block: RnnBlock) -> str:
             def make() -> str:
@@ -228,8 +229,8 @@ class SiteBuilder:
             else:
                 stored = json.loads(cached)
                 body, links[page.slug] = stored["html"], [tuple(link) for link in stored["links"]]
-            files[page.output_path] = _render_page(env, "page.html", config, tree, page.output_path, page, body)
-        files["404.html"] = _render_page(env, "404.html", config, tree, "404.html", None, "")
+            files[page.output_path] = _render_page(env, "page.html", config, navs, tree, page.output_path, page, body)
+        files["404.html"] = _render_page(env, "404.html", config, navs, tree, "404.html", None, "")
         if config.base_url:
             files["sitemap.xml"] = env.get_template("sitemap.xml").render(
                 urls=[config.base_url + p.output_path.removesuffix("index.html") for p in pages]
@@ -301,16 +302,18 @@ def _check_links(page: SourcePage, links: list[tuple[str, str]], outputs: set[st
                                                     "file name (links are read from the page's own folder)")
 
 
-def _render_page(env: jinja2.Environment, template: str, config: SiteConfig, tree: NavGroup,
+def _render_page(env: jinja2.Environment, template: str, config: SiteConfig, navs: dict[str, str], tree: NavGroup,
                  output_path: str, page: SourcePage | None, body: str) -> bytes:
     depth = output_path.count("/")
     root = "../" * depth
+    if root not in navs:  # the same links for every page at this depth: nav.html renders once per depth
+        navs[root] = env.get_template("nav.html").render(nav=navigation(tree, root))
     context: dict[str, Any] = {
         "site": config,
         "page": page,
         "root": root,
         "content": Markup(body),
-        "nav": navigation(tree, page, root),
+        "nav": with_current(navs[root], root + page.output_path) if page else Markup(navs[root]),
         "canonical": (config.base_url + output_path.removesuffix("index.html")) if config.base_url else "",
     }
     return env.get_template(template).render(context).encode("utf-8")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.links import link_target, relative_href
-from generator.navigation import navigation, page_tree
+from generator.navigation import navigation, page_tree, with_current
 from generator.pages import SourcePage
 
 URLS = {"index": "index.html", "hello": "hello/index.html", "guide/index": "guide/index.html",
@@ -50,8 +50,11 @@ def test_navigation_groups_folders_and_sorts_numbers_by_value() -> None:
     tree = page_tree(pages)
     assert [p.slug for p in tree.every_page()] == ["index", "guide/a", "guide/deeper/x", "hidden-8", "hidden-64",
                                                    "zoo/index", "zoo/b"]
-    nav = navigation(tree, pages[3], "../../")
+    nav = navigation(tree, "../../")
     assert [item["title"] for item in nav] == ["Home", "Guide", "Hidden 8", "Hidden 64", "Zoo"]
     zoo = nav[4]["children"]
     assert isinstance(zoo, list) and [item["title"] for item in zoo] == ["Zoo home", "B"]
-    assert zoo[1] == {"title": "B", "url": "../../zoo/b/index.html", "current": True, "children": []}
+    assert zoo[1] == {"title": "B", "url": "../../zoo/b/index.html", "children": []}
+    html = '<li><a href="../../zoo/index.html">Zoo home</a></li><li><a href="../../zoo/b/index.html">B</a></li>'
+    marked = with_current(html, "../../zoo/b/index.html")
+    assert marked.count("aria-current") == 1 and '<a href="../../zoo/b/index.html" aria-current="page">B</a>' in marked
