@@ -27,7 +27,7 @@ def test_the_checked_run_is_the_plain_fast_run_bit_for_bit() -> None:
     params, encoded, optimizer = setup("00101", 300, 4, "adagrad")
     plain = fast_training.train(params.copy(), encoded, 4, 4500, optimizer.copy(), 5.0)
     seen: list[tuple[int, int]] = []
-    checked, _ = health.train_checked(params, encoded, 4, 4500, optimizer, 5.0, lambda d, t: seen.append((d, t)))
+    checked, _, _ = health.train_checked(params, encoded, 4, 4500, optimizer, 5.0, lambda d, t: seen.append((d, t)))
     assert checked.losses == plain.losses
     assert same(checked.params.arrays(), plain.params.arrays())
     assert [n for n, _, _ in checked.checkpoints] == [n for n, _, _ in plain.checkpoints]
@@ -40,7 +40,7 @@ def test_the_checked_run_is_the_plain_fast_run_bit_for_bit() -> None:
 def growth_and_reference_gap(pattern: str, length: int, hidden: int, kind: str, updates: int) -> tuple[float, float]:
     params, encoded, optimizer = setup(pattern, length, hidden, kind)
     reference = rnn.train(params.copy(), encoded, 4, updates, optimizer.copy(), 5.0)
-    run, growth = health.train_checked(params, encoded, 4, updates, optimizer, 5.0)
+    run, growth, _ = health.train_checked(params, encoded, 4, updates, optimizer, 5.0)
     gap = max(float(np.max(np.abs(a - b))) for a, b in zip(run.params.arrays(), reference.params.arrays(),
                                                              strict=True))
     return growth, gap

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from generator.model import replay, rnn
+from generator.model import health, replay, rnn
 from generator.model.trace import record_trace
 from generator.render.narration import fill, literal
 from generator.render.program import record_program
@@ -83,7 +83,9 @@ def test_anchors_are_at_most_a_span_apart_and_never_the_last_update() -> None:
 def test_adagrad_anchors_keep_the_optimizers_memory() -> None:
     params = rnn.init_params(2, 3, 0.1, 42)
     encoded = [int(c) for c in "011" * 20]
-    record = replay.replay_record(params, encoded, 4, 100, rnn.Optimizer("adagrad", 0.1), 5.0, 1e4)
+    _, _, reached = health.train_checked(params, encoded, 4, 100, rnn.Optimizer("adagrad", 0.1), 5.0,
+                                         keep=rnn.checkpoint_updates(100)[:-1])
+    record = replay.replay_record(reached, 100, 1e4)
     anchors = record["anchors"]
     assert anchors[0]["memory"] == [] and len(anchors[1]["memory"]) == len(anchors[1]["params"]) == 26
     assert all(m > 0 for m in anchors[1]["memory"])
@@ -92,10 +94,12 @@ def test_adagrad_anchors_keep_the_optimizers_memory() -> None:
 def test_a_network_that_depends_on_rounding_is_replayed_from_every_checkpoint() -> None:
     params = rnn.init_params(2, 3, 0.1, 42)
     encoded = [int(c) for c in "011" * 20]
-    record = replay.replay_record(params, encoded, 4, 100, rnn.Optimizer("sgd", 0.1), 5.0, 1e4)
+    _, _, reached = health.train_checked(params, encoded, 4, 100, rnn.Optimizer("sgd", 0.1), 5.0,
+                                         keep=rnn.checkpoint_updates(100)[:-1])
+    record = replay.replay_record(reached, 100, 1e4)
     assert record["snap"] is True
     assert [a["update"] for a in record["anchors"]] == rnn.checkpoint_updates(100)[:-1]
-    calm = replay.replay_record(params, encoded, 4, 100, rnn.Optimizer("sgd", 0.1), 5.0, 3.0)
+    calm = replay.replay_record(reached, 100, 3.0)
     assert calm["snap"] is False and [a["update"] for a in calm["anchors"]] == [0]
 
 

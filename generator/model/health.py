@@ -24,7 +24,8 @@ content/ and tests/cases 1 to 8; 100,000 updates at hidden size 3 with sgd (patt
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -51,39 +52,60 @@ def rounding_growth(run: Params, other: Params) -> float:
     return difference / float(np.spacing(top)) if top else 0.0
 
 
+@dataclass(frozen=True)
+class Reached:
+    """What training had reached after some update (copies): enough to resume it from there, bit for bit."""
+
+    params: Params
+    optimizer: Optimizer
+    loop: DataLoop
+
+
 def train_checked(params: Params, encoded: list[int], seq_length: int, updates: int, optimizer: Optimizer,
-                  clip: float, progress: Progress | None = None) -> tuple[TrainingRun, float]:
-    """`fast_training.train`'s run, bit for bit, and its rounding growth (0 when untrained).
+                  clip: float, progress: Progress | None = None,
+                  keep: Collection[int] = ()) -> tuple[TrainingRun, float, dict[int, Reached]]:
+    """`fast_training.train`'s run, bit for bit, its rounding growth (0 when untrained), and where it stood at
+    each update in `keep` (the replay's anchors come from there, so nothing is trained a third time).
 
     `progress(done, total)` is called after every CHUNK updates of the two runs (total = twice `updates`).
     """
     if updates == 0:
-        return fast_training.train(params, encoded, seq_length, 0, optimizer, clip), 0.0
+        run = fast_training.train(params, encoded, seq_length, 0, optimizer, clip)
+        return run, 0.0, {}
     other_params, other_optimizer = nudged(params), optimizer.copy()
     report = progress or (lambda done, total: None)
-    run = train_in_chunks(params, encoded, seq_length, updates, optimizer, clip,
-                          lambda done: report(done, 2 * updates))
-    other = train_in_chunks(other_params, encoded, seq_length, updates, other_optimizer, clip,
-                            lambda done: report(updates + done, 2 * updates))
-    return run, rounding_growth(run.params, other.params)
+    run, reached = train_in_chunks(params, encoded, seq_length, updates, optimizer, clip,
+                                   lambda done: report(done, 2 * updates), keep)
+    other, _ = train_in_chunks(other_params, encoded, seq_length, updates, other_optimizer, clip,
+                               lambda done: report(updates + done, 2 * updates))
+    return run, rounding_growth(run.params, other.params), reached
 
 
 def train_in_chunks(params: Params, encoded: list[int], seq_length: int, updates: int, optimizer: Optimizer,
-                    clip: float, progress: Callable[[int], None]) -> TrainingRun:
-    """`fast_training.train`'s run, bit for bit, trained CHUNK updates at a time; `progress(done)` after each."""
+                    clip: float, progress: Callable[[int], None],
+                    keep: Collection[int] = ()) -> tuple[TrainingRun, dict[int, Reached]]:
+    """`fast_training.train`'s run, bit for bit, trained CHUNK updates at a time (`progress(done)` after each),
+    stopping also at each update in `keep` to note what it had reached there."""
     loop: DataLoop | None = None
     losses: list[float] = []
     checkpoints: list[tuple[int, Params, Array]] = []
+    reached: dict[int, Reached] = {}
+    if 0 in keep:
+        start = DataLoop(encoded, seq_length, params.hidden_bias.shape[0])
+        reached[0] = Reached(params.copy(), optimizer.copy(), start)
+    stops = sorted({*range(CHUNK, updates, CHUNK), *(n for n in keep if 0 < n < updates), updates})
     done = 0
-    while True:
-        stop = min(updates, done + CHUNK)
+    for stop in stops:
         part = fast_training.train(params, encoded, seq_length, stop, optimizer, clip, loop, checkpoints_for=updates)
         losses += part.losses
         checkpoints += [c for c in part.checkpoints if not checkpoints or c[0] > done]
         loop, done = part.loop, stop
-        progress(done)
-        if done >= updates:
-            return TrainingRun(part.params, loop, losses, checkpoints)
+        if stop in keep:
+            reached[stop] = Reached(part.params.copy(), optimizer.copy(), loop.copy())
+        if stop % CHUNK == 0 or stop == updates:
+            progress(done)
+    assert loop is not None  # updates > 0: at least one stop
+    return TrainingRun(part.params, loop, losses, checkpoints), reached
 
 
 def recent_loss(losses: list[float]) -> float | None:

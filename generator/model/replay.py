@@ -22,11 +22,12 @@ tests/browser/test_replay.py holds every checkpoint, and updates between, to 1e-
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..learning import ROUNDING_LIMIT
-from . import fast_training
-from .rnn import DataLoop, Optimizer, Params, checkpoint_updates
+from .health import Reached
+from .rnn import checkpoint_updates
 
 ANCHOR_SPAN = 10_000  # at most this many updates between two anchors (about 50 ms of training in the page)
 
@@ -48,18 +49,15 @@ def anchor_updates(updates: int, snap: bool) -> list[int]:
     return anchors
 
 
-def replay_record(params: Params, encoded: list[int], seq_length: int, updates: int, optimizer: Optimizer,
-                  clip: float, rounding_growth: float) -> dict[str, Any]:
-    """Train again from `params` (left as they were), stopping at each anchor to record what resuming needs."""
+def replay_record(reached: Mapping[int, Reached], updates: int, rounding_growth: float) -> dict[str, Any]:
+    """The anchors the page resumes from, taken from where the build's own run stood at those updates."""
     snap = rounding_growth >= ROUNDING_LIMIT
-    params, optimizer = params.copy(), optimizer.copy()
-    loop = DataLoop(encoded, seq_length, params.hidden_bias.shape[0])
     anchors = []
     for update in anchor_updates(updates, snap):
-        if update:
-            loop = fast_training.train(params, encoded, seq_length, update, optimizer, clip, loop,
-                                       checkpoints_for=updates).loop
-        anchors.append({"update": update, "params": _flat(params.arrays()),
-                        "memory": _flat(optimizer.memory) if optimizer.kind == "adagrad" and update else [],
-                        "position": loop.position, "hidden": _flat([loop.hidden_state])})
+        state = reached[update]
+        adagrad = state.optimizer.kind == "adagrad" and update
+        anchors.append({"update": update, "params": _flat(state.params.arrays()),
+                        "memory": _flat(state.optimizer.memory) if adagrad else [],
+                        "position": state.loop.position, "hidden": _flat([state.loop.hidden_state])})
     return {"snap": snap, "anchors": anchors}  # the checkpoints the page works out: rnn.checkpoint_updates
+

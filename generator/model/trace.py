@@ -126,11 +126,11 @@ def record_trace(network: Network, progress: health.Progress | None = None) -> T
     encoded = [vocab.index(c) for c in network.text]
     params = rnn.init_params(len(vocab), spec.hidden_size, spec.init_scale, spec.seed)
     optimizer = rnn.Optimizer(spec.optimizer, spec.learning_rate)
-    initial, initial_optimizer = params.copy(), optimizer.copy()
+    anchorable = rnn.checkpoint_updates(spec.updates)[:-1]  # every update a replay anchor may sit at
     # A diverging run overflows; that is reported below as a problem, not printed as numpy's warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        run, growth = health.train_checked(params, encoded, spec.seq_length, spec.updates, optimizer, spec.clip,
-                                           progress)
+        run, growth, reached = health.train_checked(params, encoded, spec.seq_length, spec.updates, optimizer,
+                                                    spec.clip, progress, anchorable)
         if spec.inputs is not None and spec.targets is not None:
             inputs = [vocab.index(c) for c in spec.inputs]
             targets = [vocab.index(c) for c in spec.targets]
@@ -142,8 +142,7 @@ def record_trace(network: Network, progress: health.Progress | None = None) -> T
             position = window.position
         shown = rnn.forward(run.params, inputs, targets, hidden_state_prev)
     _check_finite(spec.name, run, shown)
-    replayed = replay.replay_record(initial, encoded, spec.seq_length, spec.updates, initial_optimizer, spec.clip,
-                                    growth) if spec.updates else None
+    replayed = replay.replay_record(reached, spec.updates, growth) if spec.updates else None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         update = next_update(spec.clip, spec.updates + 1, run.params, optimizer, inputs, targets, hidden_state_prev)
     steps = []
