@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
 from types import FrameType
 from typing import Any
 
@@ -13,6 +12,7 @@ from ..refs import PARAM_NAMES, STEP_GRADIENTS
 from ..spec import Network
 from ..tracefile import SCHEMA, Trace
 from . import health, replay, rnn
+from .tracing import run_traced
 
 LOSS_HISTORY_POINTS = 200
 LOSS_KIND = "cross-entropy summed over the update's window, before the update"
@@ -64,15 +64,7 @@ def backward_by_step(params: rnn.Params, run: rnn.ForwardPass, targets: list[int
             by_step[int(names["t"])] = {name: np.copy(names[name]) for name in STEP_GRADIENTS if name in names}
         return local
 
-    def calls(frame: FrameType, event: str, arg: object) -> Any:
-        return local if frame.f_code is code else None
-
-    previous = sys.gettrace()
-    sys.settrace(calls)
-    try:
-        grads = rnn.backward(params, run, targets, clip)
-    finally:
-        sys.settrace(previous)
+    grads = run_traced(lambda: rnn.backward(params, run, targets, clip), lambda c: local if c is code else None)
     return grads, by_step
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..model import rnn
+from ..model.tracing import run_traced
 from ..refs import CODE_NAMES, PER_STEP, STEPWISE
 from ..tracefile import Trace
 from .narration import Scope, describe, evaluate, literal
@@ -136,15 +136,7 @@ def _run(forward: Callable[..., Any], trace: Trace) -> tuple[list[tuple[int, Sco
             final.update(_snapshot(frame.f_locals))
         return local
 
-    def calls(frame: FrameType, event: str, arg: object) -> Any:
-        return local if frame.f_code is code else None
-
-    previous = sys.gettrace()
-    sys.settrace(calls)
-    try:
-        forward(*_arguments(trace))
-    finally:
-        sys.settrace(previous)
+    run_traced(lambda: forward(*_arguments(trace)), lambda c: local if c is code else None)
     return events, final
 
 

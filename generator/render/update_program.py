@@ -4,15 +4,15 @@ optimizer's step, recorded by running `make_update` under a tracer."""
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import FrameType
+from types import CodeType, FrameType
 from typing import Any
 
 import numpy as np
 
 from ..model import rnn
+from ..model.tracing import run_traced
 from ..refs import DRAWN_STEP_GRADIENTS, PARAM_NAMES, STEPWISE
 from ..tracefile import Trace
 from .narration import Scope, describe, literal, update_sentence
@@ -97,18 +97,14 @@ def _run(trace: Trace) -> list[_Event]:
             return local
         return local
 
-    def calls(frame: FrameType, event: str, arg: object) -> Any:
-        function = codes.get(frame.f_code)
+    def tracer_for(code: CodeType) -> Any:
+        function = codes.get(code)
         return tracer(function) if function is not None else None
 
     params, inputs, targets, hidden_state_prev = _arguments(trace)
     optimizer = rnn.Optimizer(trace["spec"]["optimizer"], trace["spec"]["learning_rate"], _memory(trace))
-    previous = sys.gettrace()
-    sys.settrace(calls)
-    try:
-        rnn.make_update(params, optimizer, inputs, targets, hidden_state_prev, trace["spec"]["clip"])
-    finally:
-        sys.settrace(previous)
+    run_traced(lambda: rnn.make_update(params, optimizer, inputs, targets, hidden_state_prev, trace["spec"]["clip"]),
+               tracer_for)
     return events
 
 
