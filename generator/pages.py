@@ -58,6 +58,16 @@ class SourcePage:
         return self.lines[self.body_first_line - 1:]
 
 
+def page_sources(content: Path) -> list[tuple[Path, str]]:
+    """Every Markdown page under content/ with its slug (`guide/intro`), sorted; hidden folders are skipped."""
+    found = []
+    for source in sorted(content.rglob("*.md")):
+        relative = source.relative_to(content)
+        if not any(part.startswith(".") for part in relative.parts):
+            found.append((source, relative.with_suffix("").as_posix()))
+    return found
+
+
 def decode_utf8(raw: bytes, display_path: str, problems: Problems) -> str | None:
     """Decode bytes as UTF-8, or report on which line the first bad byte sits."""
     try:

@@ -8,7 +8,7 @@ import click
 
 from .blocks import scan
 from .errors import Problems
-from .pages import read_page
+from .pages import page_sources, read_page
 
 
 class NotAProject(click.ClickException):
@@ -28,9 +28,9 @@ def block_names(content: Path) -> dict[str, str]:
     """Every `{rnn}` block name in the site's pages, with where it is (`content/page.md:12`)."""
     names: dict[str, str] = {}
     ignored = Problems()  # a page's mistakes are the build's to report, not `new`'s
-    for source in sorted(content.rglob("*.md")):
+    for source, slug in page_sources(content):  # the pages the build reads, and only those
         display = source.relative_to(content.parent).as_posix()
-        page = read_page(source, display, ignored)
+        page = read_page(source, display, ignored, slug)
         for block in scan(page.body, page.body_first_line, display, ignored).blocks:
             names.setdefault(block.name, f"{display}:{block.line}")
     return names

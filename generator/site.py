@@ -26,7 +26,7 @@ from .learning import training_warnings
 from .links import outside_site
 from .navigation import NavGroup, navigation, page_tree, with_current
 from .networks import Outcome, Progress, obtain_traces
-from .pages import SourcePage, read_page
+from .pages import SourcePage, page_sources, read_page
 from .spec import Network, build_network
 from .tracefile import Trace
 from .values import InlineReferenceError, network_name, resolve
@@ -162,11 +162,8 @@ class SiteBuilder:
         """Every Markdown file under content/ (hidden folders aside), in navigation order."""
         pages: list[SourcePage] = []
         written: dict[str, str] = {}
-        for source in sorted(self.layout.content.rglob("*.md")):
-            relative = source.relative_to(self.layout.content)
-            if any(part.startswith(".") for part in relative.parts):
-                continue
-            page = read_page(source, self.layout.display(source), problems, relative.with_suffix("").as_posix())
+        for source, slug in page_sources(self.layout.content):
+            page = read_page(source, self.layout.display(source), problems, slug)
             if page.slug.split("/")[0] in RESERVED_SLUGS:
                 problems.error(page.display_path, 1, f"'{page.slug.split('/')[0]}' is reserved for the site's own "
                                                      "files; rename the page or its folder")

@@ -118,3 +118,17 @@ def test_the_documented_commands_run_in_order_from_a_fresh_copy(tmp_path: Path) 
                             capture_output=True, text=True, check=False)
     assert inside.returncode == 0, inside.stderr
     assert (root / "build/site/my-page/index.html").exists()
+
+
+def test_new_reads_the_pages_the_build_reads_and_no_others(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    drafts = root / "content" / ".drafts"
+    drafts.mkdir()
+    (drafts / "old.md").write_text("# Old\n\n```{rnn} kept-aside\n:pattern: 01\n:length: 40\n```\n", encoding="utf-8")
+    guide = root / "content" / "guide"
+    guide.mkdir()
+    (guide / "a.md").write_text("# A\n\n```{rnn} in-guide\n:pattern: 01\n:length: 40\n```\n", encoding="utf-8")
+    code, output = invoke("new", "in-guide", cwd=root)
+    assert code == 1 and "content/guide/a.md:3" in output
+    code, output = invoke("new", "kept-aside", cwd=root)  # a hidden folder is not built, so its names are free
+    assert code == 0, output
