@@ -543,6 +543,114 @@
     }
   }
 
+  // --- the writer (generator/model/sampling.py): the network writes on after the figure's sequence ---
+  const WRITE_MOST = 50; // characters at most, per press or call
+
+  // mulberry32: uniform draws in [0, 1) from a seed in [0, 2^32), on unsigned 32-bit integers as sampling.py draws.
+  function mulberry32(seed) {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(a ^ (a >>> 15), a | 1) >>> 0;
+      t = (t ^ (t + Math.imul(t ^ (t >>> 7), t | 61))) >>> 0;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  // sampling.draw: the first k with u * total < e[0] + ... + e[k] (added left to right), where
+  // e[k] = exp(outputs[k] / temperature - the largest of those quotients) and total is the sum of every e[k].
+  function draw(outputs, temperature, u) {
+    const z = outputs.map((o) => o / temperature), top = Math.max(...z);
+    let total = 0;
+    const running = z.map((v) => (total += Math.exp(v - top)));
+    return running.findIndex((below) => u * total < below);
+  }
+
+  // values.character_label: a character as Python's repr writes it: 'a', ' ', '\n', '\x00', '\u2028', "'".
+  function characterLabel(c) {
+    const n = c.codePointAt(0), width = n < 256 ? 2 : n < 65536 ? 4 : 8;
+    const text = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", " ": " " }[c] ||
+      (/[\p{C}\p{Z}]/u.test(c) ? "\\" + "xuU"[width >> 2] + n.toString(16).padStart(width, 0) : c);
+    return c === "'" ? "\"'\"" : "'" + text + "'";
+  }
+
+  api.label = characterLabel;
+
+  // A character as the writer shows it: itself where Python prints it as itself, else (a space too) its label.
+  const glyph = (c) => (/[\p{C}\p{Z}\\]/u.test(c) ? characterLabel(c) : c);
+
+  // One step of `forward` from hidden state h on input x: its hidden state, outputs and probabilities.
+  const stepOn = (params, h, x) => forwardSteps({ hidden_state_prev: h, inputs: [x], targets: [x] }, params)[0];
+
+  // "Continue" and "Sample": what the network writes after the figure's sequence (its inputs, then its last target),
+  // each character fed back as the next input, with the weights the figure shows now.
+  class Writer {
+    constructor(player) {
+      const el = this.el = document.createElement("div");
+      el.className = "rnn-write";
+      el.setAttribute("role", "group");
+      el.setAttribute("aria-label", "Let it write");
+      el.innerHTML = '<button type="button">Continue</button><button type="button">Sample</button><label>Temperature ' +
+        '<input type="number" min="0.2" max="2" step="0.1" value="1" required></label><label>Seed <input type="number" ' +
+        'min="0" max="4294967295" value="1" required></label><p aria-live="polite"></p><div hidden><span></span>' +
+        '<ol aria-label="Written, with probabilities"></ol></div>';
+      player.figure.querySelector(".rnn-bar").appendChild(el);
+      this.player = player;
+      const [temperature, seed] = el.querySelectorAll("input"), list = el.querySelector("ol");
+      el.addEventListener("click", player.guard((event) => {
+        if (event.target === el.firstChild) this.write(WRITE_MOST);
+        else if (event.target === el.children[1] && temperature.reportValidity() && seed.reportValidity()) {
+          this.write(WRITE_MOST, { seed: Number(seed.value), temperature: Number(temperature.value) });
+        }
+      }));
+      // Arrows, Home and End move along the written characters (one tab stop), each showing its probability.
+      list.addEventListener("keydown", (event) => {
+        const items = [...list.children], at = items.indexOf(event.target);
+        const to = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: items.length - 1 }[event.key];
+        if (at < 0 || to === undefined || event.altKey || event.ctrlKey || event.metaKey) return;
+        event.preventDefault();
+        event.stopPropagation(); // not the player's keys, which step through the forward pass
+        if (!items[to]) return;
+        event.target.tabIndex = -1;
+        items[to].tabIndex = 0;
+        items[to].focus();
+      });
+      player.figure.addEventListener("unrolled:update", () => { // other weights, or another sequence
+        list.parentNode.hidden = true;
+        list.textContent = el.querySelector("p").textContent = "";
+      });
+    }
+
+    // The next n characters (kept within 0 and WRITE_MOST), shown and returned: the most likely each time, or
+    // drawn with `sampling` ({seed, temperature}); each with the probability the network gave it.
+    write(n, sampling) {
+      const trace = this.player.trace, params = trace.params, vocab = trace.vocab, probabilities = [];
+      const sequence = [...trace.inputs, trace.targets[trace.targets.length - 1]], uniform = sampling && mulberry32(sampling.seed);
+      let h = trace.hidden_state_prev, text = "";
+      for (const x of trace.inputs) h = stepOn(params, h, x).hidden_states;
+      for (let x = sequence[sequence.length - 1]; probabilities.length < Math.min(n, WRITE_MOST); text += vocab[x]) {
+        const step = stepOn(params, h, x), p = step.probabilities;
+        x = sampling ? draw(step.outputs, sampling.temperature, uniform()) : p.indexOf(Math.max(...p)); // the first of equals
+        h = step.hidden_states;
+        probabilities.push(p[x]);
+      }
+      const list = this.el.querySelector("ol");
+      list.parentNode.hidden = false;
+      list.previousSibling.textContent = sequence.map((x) => glyph(vocab[x])).join("");
+      list.textContent = "";
+      [...text].forEach((c, k) => {
+        const li = list.appendChild(document.createElement("li"));
+        li.className = toneOf("probabilities", probabilities[k]);
+        li.tabIndex = k ? -1 : 0;
+        li.textContent = glyph(c);
+        li.appendChild(document.createElement("i")).textContent = " " + formatValue("probabilities", probabilities[k]);
+      });
+      this.el.querySelector("p").textContent = (sampling ? "Sampled at temperature " + sampling.temperature + " from seed " +
+        sampling.seed : "The most likely") + ": " + probabilities.length + " characters.";
+      return { text: text, probabilities: probabilities };
+    }
+  }
+
   // One figure: its program, its diagram, its controls, and where the reader is in it.
   class Player {
     constructor(figure) {
@@ -612,11 +720,23 @@
           player.guard(() => { player.timeline.pause(); player.timeline.show(n); })();
           return player.trace.training.shown_update;
         },
+        continue(n) { // the n most likely characters after the figure's sequence, shown and returned
+          if (!Number.isInteger(n)) throw new TypeError("continue(n) takes a whole number");
+          return player.writer.write(n);
+        },
+        sample(n, options) { // n characters drawn from options.seed (1) at options.temperature (1)
+          const { seed = 1, temperature = 1 } = options || {};
+          if (!Number.isInteger(n) || seed >>> 0 !== seed || !(Number.isFinite(temperature) && temperature > 0)) {
+            throw new TypeError("sample(n, {seed, temperature}) takes a whole n, a seed in [0, 2^32) and a temperature > 0");
+          }
+          return player.writer.write(n, { seed: seed, temperature: temperature });
+        },
       });
       const timeline = figure.querySelector(".rnn-timeline");
       this.built = { trace: this.trace, table: this.numbers.querySelector("tbody").innerHTML,
         weights: this.numbers.querySelector(".rnn-weights").innerHTML };
       this.timeline = timeline && this.trace.training.replay ? new Timeline(this, timeline) : null;
+      this.writer = new Writer(this);
     }
 
     // Show another trace of the same window (other weights): every cell, the numbers table and the sentences.
