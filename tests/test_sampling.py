@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from itertools import islice
 from typing import Any
 
@@ -10,6 +11,9 @@ import numpy as np
 import pytest
 
 from generator.model.sampling import MASK, continuation, draw, mulberry32
+from generator.model.trace import record_trace
+
+from .project import REPO, valid_network
 
 # The first five draws times 2**32, from the original JavaScript mulberry32 (Tommy Ettinger's, as bryc
 # publishes it: `a |= 0; a = a + 0x6D2B79F5 | 0; var t = Math.imul(a ^ a >>> 15, 1 | a); ...`), run in Node.
@@ -116,3 +120,17 @@ def test_sampled_characters_carry_the_networks_own_probability(article_traces: d
         if t >= len(trace["inputs"]):
             written_here = written[t - len(trace["inputs"])]
             assert abs(written_here.probability - e[written_here.index] / e.sum()) < 1e-12
+
+
+def test_the_authoring_page_says_what_the_reference_does() -> None:
+    page = (REPO / "content" / "authoring.md").read_text(encoding="utf-8")
+    drawn = re.search(r"Seed 1 draws `u` = ([\d.]+), ([\d.]+), ([\d.]+)", page)
+    assert drawn is not None
+    assert [float(u) for u in drawn.groups()] == list(islice(mulberry32(1), 3))
+    cycle = record_trace(valid_network("cycle", {"pattern": "abc", "length": "60", "updates": "300",
+                                                 "inputs": "abca", "targets": "bcab"}))
+    shown = {call: "".join(cycle["vocab"][w.index] for w in written) for call, written in (
+        ("continue(6)", continuation(cycle, 6)), ("sample(12, {seed: 7, temperature: 2})",
+                                                  continuation(cycle, 12, 2.0, 7)))}
+    for call, text in shown.items():
+        assert re.search(re.escape(f"figure.{call}.text;") + r' +// "' + text + '"', page), (call, text)

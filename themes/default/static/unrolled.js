@@ -548,10 +548,9 @@
 
   // mulberry32: uniform draws in [0, 1) from a seed in [0, 2^32), on unsigned 32-bit integers as sampling.py draws.
   function mulberry32(seed) {
-    let a = seed;
     return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = Math.imul(a ^ (a >>> 15), a | 1) >>> 0;
+      seed = (seed + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(seed ^ (seed >>> 15), seed | 1) >>> 0;
       t = (t ^ (t + Math.imul(t ^ (t >>> 7), t | 61))) >>> 0;
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
@@ -586,68 +585,68 @@
   // each character fed back as the next input, with the weights the figure shows now.
   class Writer {
     constructor(player) {
-      const el = this.el = document.createElement("div");
-      el.className = "rnn-write";
-      el.setAttribute("role", "group");
-      el.setAttribute("aria-label", "Let it write");
-      el.innerHTML = '<button type="button">Continue</button><button type="button">Sample</button><label>Temperature ' +
-        '<input type="number" min="0.2" max="2" step="0.1" value="1" required></label><label>Seed <input type="number" ' +
-        'min="0" max="4294967295" value="1" required></label><p aria-live="polite"></p><div hidden><span></span>' +
-        '<ol aria-label="Written, with probabilities"></ol></div>';
-      player.figure.querySelector(".rnn-bar").appendChild(el);
+      const bar = player.figure.querySelector(".rnn-bar");
+      bar.insertAdjacentHTML("beforeend", '<div class="rnn-write" role="group" aria-label="Let it write"><button ' +
+        'type="button">Continue</button><button type="button">Sample</button><label>Temperature <input type="number" ' +
+        'min="0.2" max="2" step="0.1" value="1" required></label><label>Seed <input type="number" min="0" ' +
+        'max="4294967295" value="1" required></label><p aria-live="polite"></p><div hidden><span></span><ol ' +
+        'aria-label="Written text"></ol></div></div>');
+      const el = bar.lastChild, [temperature, seed] = el.querySelectorAll("input"), list = el.querySelector("ol");
       this.player = player;
-      const [temperature, seed] = el.querySelectorAll("input"), list = el.querySelector("ol");
+      this.list = list;
       el.addEventListener("click", player.guard((event) => {
         if (event.target === el.firstChild) this.write(WRITE_MOST);
         else if (event.target === el.children[1] && temperature.reportValidity() && seed.reportValidity()) {
           this.write(WRITE_MOST, { seed: Number(seed.value), temperature: Number(temperature.value) });
         }
       }));
-      // Arrows, Home and End move along the written characters (one tab stop), each showing its probability.
+      // The written characters are one tab stop; arrows, Home and End move along them, each showing its probability.
       list.addEventListener("keydown", (event) => {
-        const items = [...list.children], at = items.indexOf(event.target);
-        const to = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: items.length - 1 }[event.key];
-        if (at < 0 || to === undefined || event.altKey || event.ctrlKey || event.metaKey) return;
+        const items = [...list.children], step = { ArrowLeft: -1, ArrowRight: 1, Home: -WRITE_MOST, End: WRITE_MOST }[event.key];
+        if (!step || event.altKey) return;
         event.preventDefault();
-        event.stopPropagation(); // not the player's keys, which step through the forward pass
-        if (!items[to]) return;
+        event.stopPropagation(); // not the player's arrows, which step through the forward pass
+        const to = items[Math.max(0, Math.min(items.length - 1, items.indexOf(event.target) + step))];
         event.target.tabIndex = -1;
-        items[to].tabIndex = 0;
-        items[to].focus();
+        to.tabIndex = 0;
+        to.focus();
       });
-      player.figure.addEventListener("unrolled:update", () => { // other weights, or another sequence
-        list.parentNode.hidden = true;
-        list.textContent = el.querySelector("p").textContent = "";
-      });
+      player.figure.addEventListener("unrolled:update", () => this.show()); // other weights, or another sequence
     }
 
     // The next n characters (kept within 0 and WRITE_MOST), shown and returned: the most likely each time, or
     // drawn with `sampling` ({seed, temperature}); each with the probability the network gave it.
     write(n, sampling) {
-      const trace = this.player.trace, params = trace.params, vocab = trace.vocab, probabilities = [];
+      const trace = this.player.trace, params = trace.params, probabilities = [];
       const sequence = [...trace.inputs, trace.targets[trace.targets.length - 1]], uniform = sampling && mulberry32(sampling.seed);
       let h = trace.hidden_state_prev, text = "";
       for (const x of trace.inputs) h = stepOn(params, h, x).hidden_states;
-      for (let x = sequence[sequence.length - 1]; probabilities.length < Math.min(n, WRITE_MOST); text += vocab[x]) {
+      for (let x = sequence[sequence.length - 1]; probabilities.length < Math.min(n, WRITE_MOST); text += trace.vocab[x]) {
         const step = stepOn(params, h, x), p = step.probabilities;
         x = sampling ? draw(step.outputs, sampling.temperature, uniform()) : p.indexOf(Math.max(...p)); // the first of equals
         h = step.hidden_states;
         probabilities.push(p[x]);
       }
-      const list = this.el.querySelector("ol");
-      list.parentNode.hidden = false;
-      list.previousSibling.textContent = sequence.map((x) => glyph(vocab[x])).join("");
+      this.show(sequence.map((x) => glyph(trace.vocab[x])).join(""), text, probabilities, text.length + (sampling ?
+        " characters sampled at temperature " + sampling.temperature + " from seed " + sampling.seed : " most likely characters"));
+      return { text: text, probabilities: probabilities };
+    }
+
+    // After the sequence, the written characters as chips shaded by probability, and a sentence for the live region.
+    // Without arguments: nothing.
+    show(sequence, text, probabilities, summary) {
+      const list = this.list;
+      list.parentNode.hidden = !sequence;
+      list.previousSibling.textContent = sequence || "";
       list.textContent = "";
-      [...text].forEach((c, k) => {
+      [...(text || "")].forEach((c, k) => {
         const li = list.appendChild(document.createElement("li"));
         li.className = toneOf("probabilities", probabilities[k]);
         li.tabIndex = k ? -1 : 0;
         li.textContent = glyph(c);
         li.appendChild(document.createElement("i")).textContent = " " + formatValue("probabilities", probabilities[k]);
       });
-      this.el.querySelector("p").textContent = (sampling ? "Sampled at temperature " + sampling.temperature + " from seed " +
-        sampling.seed : "The most likely") + ": " + probabilities.length + " characters.";
-      return { text: text, probabilities: probabilities };
+      list.parentNode.previousSibling.textContent = summary || "";
     }
   }
 
@@ -727,7 +726,7 @@
         sample(n, options) { // n characters drawn from options.seed (1) at options.temperature (1)
           const { seed = 1, temperature = 1 } = options || {};
           if (!Number.isInteger(n) || seed >>> 0 !== seed || !(Number.isFinite(temperature) && temperature > 0)) {
-            throw new TypeError("sample(n, {seed, temperature}) takes a whole n, a seed in [0, 2^32) and a temperature > 0");
+            throw new TypeError("sample(n, {seed, temperature}): whole n, seed in [0, 2^32), temperature > 0");
           }
           return player.writer.write(n, { seed: seed, temperature: temperature });
         },
