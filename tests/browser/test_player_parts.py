@@ -32,7 +32,8 @@ def test_the_page_api_gives_each_figure_its_trace_and_state(browse: Browse, path
         assert api is not None, f"window.unrolled.figure({figure.name!r}) is null"
         assert json.loads(api["trace"]) == figure.trace(), f"{figure}: the API's trace is not the inline trace"
         assert (api["step"], api["steps"]) == (figure.step, figure.steps)
-        assert api["keys"] == ["go", "mode", "showMode", "showUpdate", "step", "steps", "trace"], api["keys"]
+        keys = ["continue", "go", "mode", "sample", "showMode", "showUpdate", "step", "steps", "trace"]
+        assert api["keys"] == keys, api["keys"]
     assert page.evaluate("() => window.unrolled.figure('nosuch')") is None
 
 
