@@ -120,6 +120,20 @@ def test_a_complete_site_is_at_build_site_at_every_moment_of_the_swap(tmp_path: 
     assert sorted(p.name for p in (root / "build").iterdir()) == ["cache", "site"]
 
 
+def test_a_killed_build_leaves_nothing_behind_for_long(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    layout = Layout(root)
+    dead = subprocess.Popen(["true"])  # its process id no longer runs once it has been waited for
+    dead.wait()
+    abandoned = [root / "build" / f".site-new-{dead.pid}-x1y2", root / "build" / f".site-old-{dead.pid}"]
+    live = root / "build" / f".site-new-{os.getpid()}-busy"  # a build still running (this process)
+    for folder in (*abandoned, live):
+        (folder / "static").mkdir(parents=True)
+        (folder / "index.html").write_text("half", encoding="utf-8")
+    SiteBuilder(layout, lambda o: None).build()
+    assert sorted(p.name for p in (root / "build").iterdir()) == sorted(["cache", "site", live.name])
+
+
 @pytest.mark.parametrize("failure", ["the exchange fails", "no exchange, and the final rename fails"])
 def test_a_failed_swap_leaves_the_old_site_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      failure: str) -> None:
