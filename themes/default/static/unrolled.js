@@ -543,66 +543,58 @@
     }
   }
 
-  // --- the hidden state's space (generator/model/state_space.py, render/state_plot.py) ---
-  const SAME = 1e-9, MAX_POINTS = 200, DEPTH = 0.5, BOX = "M30 32h180v180H30z";
-  // Each projection's frame in the 240 × 240 plot, where (x, y) in [-1, 1]² sits at (120 + 90x, 122 - 90y).
+  // --- the hidden state's space: generator/model/state_space.py and render/state_plot.py, in the page ---
+  const SAME = 1e-9, BOX = "M30 32h180v180H30z";
+  // Each projection's frame and axis names; (x, y) in [-1, 1]² is drawn at (120 + 90x, 122 - 90y).
   const FRAMES = {
-    line: ["M30 122h180M30 117v10m90 0v-10m90 0v10", "214 126 [0]"],
-    plane: [BOX + "M30 122h180M120 32v180", "214 126 [0]|124 28 [1]"],
-    cube: ["M30 92h120v120H30zM90 32h120v120H90zM30 92l60-60M150 92l60-60M150 212l60-60M30 212l60-60", "162 216 [0]|4 90 [1]|36 178 [2]"],
-    components: [BOX, "30 236 first two principal components"],
+    line: [BOX + "M30 122h180", "214,126,[0]"],
+    plane: [BOX + "M30 122h180M120 32v180", "214,126,[0]|124,28,[1]"],
+    cube: ["M30 92h120v120H30zM90 32h120v120H90zM30 92l60-60M150 92l60-60M150 212l60-60M30 212l60-60",
+      "162,216,[0]|4,90,[1]|36,178,[2]"],
+    components: [BOX, "30,236,first two principal components"],
   };
 
-  // state_space.project: a state's place in the plot, in [-1, 1]².
+  // state_space.project: a state's place in [-1, 1]².
   function project(h, how) {
     const k = how.kind;
     if (k === "components") return how.components.map((row) => dot(row, h.map((v, i) => v - how.mean[i])) / how.scale);
-    return k === "cube" ? [(h[0] + DEPTH * h[2]) / (1 + DEPTH), (h[1] + DEPTH * h[2]) / (1 + DEPTH)] : [h[0], k === "line" ? 0 : h[1]];
+    return k === "cube" ? [(h[0] + 0.5 * h[2]) / 1.5, (h[1] + 0.5 * h[2]) / 1.5] : [h[0], k === "line" ? 0 : h[1]];
   }
 
-  // state_space.visited_states and distinct: the data loop's first pass over the text, from a zero state.
-  function visit(trace, text) {
-    const P = trace.params, L = trace.spec.seq_length, found = { points: [], counts: [], limited: false };
-    let h = P.hidden_bias.map(() => 0);
-    for (let p = 0; p + L + 1 < text.length; p += L) {
-      for (let t = p; t < p + L; t++) {
-        const last = h, x = trace.vocab.indexOf(text[t]);
-        h = P.hidden_bias.map((b, i) => Math.tanh(P.input_weights_U[i][x] + dot(P.hidden_weights_W[i], last) + b));
-        const k = found.points.findIndex((q) => q.every((v, i) => Math.abs(v - h[i]) <= SAME));
-        if (k >= 0) found.counts[k]++;
-        else if (found.points.length < MAX_POINTS) { found.points.push(h); found.counts.push(1); } else found.limited = true;
-      }
+  // state_space.visited_states, distinct and plot.space_sentence: the cloud and its text alternative.
+  function cloud(trace, text) {
+    const P = trace.params, L = trace.spec.seq_length, points = [], counts = [];
+    let h = P.hidden_bias.map(() => 0), more = "";
+    for (let t = 0; Math.floor(t / L) * L + L + 1 < text.length; t++) {
+      const last = h, x = trace.vocab.indexOf(text[t]);
+      h = P.hidden_bias.map((b, i) => Math.tanh(P.input_weights_U[i][x] + dot(P.hidden_weights_W[i], last) + b));
+      const k = points.findIndex((q) => q.every((v, i) => Math.abs(v - h[i]) <= SAME));
+      if (k >= 0) counts[k]++;
+      else if (points.length < 200) counts[points.push(h) - 1] = 1;
+      else more = "more than ";
     }
-    return found;
+    const back = points.filter((p, k) => counts[k] > 1), named = back.slice(0, 3).map((p) => "(" +
+      p.map((v) => formatValue("hidden_states", v)).join(", ") + ")").concat(back.length > 3 ? ["and " + (back.length - 3) + " more"] : []);
+    return { points: points, say: "Reading its training text, the hidden state visits " + more + points.length +
+      " points and comes back to " + (back.length ? back.length + ": " + named.join(", ") : "none") + "." };
   }
 
-  // state_plot.space_sentence: the plot's text alternative.
-  function spaceSentence(c) {
-    const back = c.points.filter((p, k) => c.counts[k] > 1), named = back.slice(0, 3).map((p) => "(" +
-      p.map((v) => formatValue("hidden_states", v)).join(", ") + ")");
-    if (back.length > 3) named.push("and " + (back.length - 3) + " more");
-    return "Reading its training text, the hidden state visits " + (c.limited ? "more than " : "") + c.points.length +
-      " points and comes back to " + (back.length ? back.length + ": " + named.join(", ") : "none") + ".";
-  }
-
-  // A figure's hidden states (svg.rnn-plot, drawn beside the build's sentence): the cloud, the window's path
-  // (hidden_state_prev, hidden_states[0 … T-1]) and the state made by the player's step, kept in step with it.
+  // A figure's svg.rnn-plot, put before the build's sentence: the cloud, the window's path (hidden_state_prev,
+  // hidden_states[0 … T-1]) and the hidden state made by the player's step, kept in step with the player.
   class StatePlot {
     constructor(player, el) {
-      const frame = FRAMES[player.trace.state_space.projection.kind], say = el.querySelector("p");
-      say.id = player.name + ":space";
-      el.insertAdjacentHTML("afterbegin", '<svg class="rnn-plot" role="img" aria-label="The hidden state\'s space: ' +
-        'the states the network visits, and this window\'s path" aria-describedby="' + say.id + '" viewBox="0 0 240 240">' +
-        '<path class="rnn-edges" d="' + frame[0] + '"/>' + frame[1].split("|").map((text) => {
-          const at = text.split(" ");
-          return '<text x="' + at[0] + '" y="' + at[1] + '">' + at.slice(2).join(" ") + "</text>";
-        }).join("") + '<g class="rnn-cloud"></g><path class="rnn-path"/><circle class="rnn-now" r="6"/>' +
+      const frame = FRAMES[player.trace.state_space.projection.kind], types = ["step", "update", "mode", "destroy"];
+      el.firstChild.id = player.name + ":space";
+      el.insertAdjacentHTML("afterbegin", '<svg class="rnn-plot" role="img" aria-label="The hidden state\'s space, ' +
+        'and this window\'s path through it" aria-describedby="' + player.name + ':space" viewBox="0 0 240 240">' +
+        '<path class="rnn-edges" d="' + frame[0] + '"/>' + frame[1].replace(/(\d+),(\d+),([^|]+)\|?/g, '<text x="$1" ' +
+        'y="$2">$3</text>') + '<g class="rnn-cloud"></g><path class="rnn-path"/><circle class="rnn-now" r="6"/>' +
         '<text class="rnn-at" x="30" y="16"></text></svg>');
       this.player = player;
-      this.el = el;
+      this.part = (s) => el.querySelector(s);
       this.params = null; // the weights the cloud is drawn for
-      const draw = player.guard(() => this.draw()), types = ["step", "update", "mode", "destroy"];
-      this.onEvent = (event) => { // not guarded: a failing player emits "destroy" after it stops listening
+      const draw = player.guard(() => this.draw());
+      this.onEvent = (event) => { // unguarded: a failing player emits "destroy" after its guard closed
         if (event.type !== "unrolled:destroy") draw();
         else for (const type of types) player.figure.removeEventListener("unrolled:" + type, this.onEvent);
       };
@@ -610,26 +602,22 @@
       this.draw();
     }
 
-    at(h) {
-      const xy = project(h, this.player.trace.state_space.projection);
-      return [120 + 90 * xy[0], 122 - 90 * xy[1]];
-    }
-
     draw() {
-      const player = this.player, trace = player.trace, part = (s) => this.el.querySelector(s);
+      const player = this.player, trace = player.trace, part = this.part;
+      const at = (h) => project(h, trace.state_space.projection).map((v, i) => (i ? 122 - 90 * v : 120 + 90 * v));
       if (trace.params !== this.params) {
+        const found = cloud(trace, (trace.training.replay || trace.state_space).text);
+        part(".rnn-cloud").innerHTML = found.points.map((p) => '<circle r="4" cx="' + at(p).join('" cy="') + '"/>').join("");
+        part("p").textContent = found.say;
         this.params = trace.params;
-        const found = visit(trace, (trace.training.replay || trace.state_space).text);
-        part(".rnn-cloud").innerHTML = found.points.map((p) => '<circle r="4" cx="' + this.at(p).join('" cy="') + '"/>').join("");
-        part("p").textContent = spaceSentence(found);
       }
       const states = [trace.hidden_state_prev].concat(trace.steps.map((s) => s.hidden_states));
-      part(".rnn-path").setAttribute("d", "M" + states.map((h) => this.at(h)).join("L"));
+      part(".rnn-path").setAttribute("d", "M" + states.map(at).join("L"));
       let t = -1; // the last hidden state made by the player's step
       for (const state of player.states.slice(0, player.step + 1)) {
         for (const mark of state.made) if (mark.ref === "hidden_states" && mark.t !== null) t = mark.t;
       }
-      const now = this.at(states[t + 1]);
+      const now = at(states[t + 1]);
       part(".rnn-now").setAttribute("cx", now[0]);
       part(".rnn-now").setAttribute("cy", now[1]);
       part(".rnn-at").textContent = t < 0 ? "hidden_state_prev" : "hidden_states[" + t + "]";
