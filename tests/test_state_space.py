@@ -106,14 +106,14 @@ def test_principal_components_of_a_larger_state() -> None:
 def test_sentence_and_what_the_page_embeds(article_traces: dict[str, Any]) -> None:
     trace = article_traces["alternating"]
     sentence = space_sentence(trace["state_space"])
-    assert sentence.startswith("Reading its training text, the hidden state visits 10 points and comes back to 2: (")
+    assert sentence.startswith("Reading its training text, the hidden state visits 10 points, 2 of them again and")
     assert sentence.count("(") == 2 and sentence.endswith(").")
     assert inline_space(trace) == {"projection": {"kind": "cube"}}  # the page has the text in training.replay
     assert inline_space(article_traces["untrained"]) == {"projection": {"kind": "cube"}, "text": "10" * 360}
     many = {"points": [[0.5 * k] for k in range(5)], "counts": [2, 1, 3, 4, 5], "limited": True}
-    assert space_sentence(many) == ("Reading its training text, the hidden state visits more than 5 points and comes "
-                                    "back to 4: (0.00), (1.00), (1.50), and 1 more.")
-    assert space_sentence({"points": [[0.1]], "counts": [1], "limited": False}).endswith("comes back to none.")
+    assert space_sentence(many) == ("Reading its training text, the hidden state visits more than 5 points, 4 of them "
+                                    "again and again: (0.00), (1.00), (1.50), and 1 more.")
+    assert space_sentence({"points": [[0.1]], "counts": [1], "limited": False}).endswith("visits 1 point, none twice.")
 
 
 def test_the_trace_records_the_figures_weights_cloud() -> None:

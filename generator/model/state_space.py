@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from . import rnn
 from .rnn import Array, Params
 
 MAX_POINTS = 200  # distinct states kept at most (the first visits)
@@ -35,15 +36,18 @@ CUBE = np.array([[1.0, 0.0, CUBE_DEPTH], [0.0, 1.0, CUBE_DEPTH]]) / (1 + CUBE_DE
 
 
 def visited_states(params: Params, encoded: list[int], seq_length: int) -> list[Array]:
-    """The hidden states of the data loop's first pass over the text, from a zero state, in order (flat arrays)."""
-    U, W, b = params.input_weights_U, params.hidden_weights_W, params.hidden_bias.ravel()
-    h = np.zeros(W.shape[0])
+    """The hidden states of the data loop's first pass over the text, from a zero state, in order (flat arrays).
+
+    Each window is run by `rnn.forward`, as training runs it (the page's script runs its port of forward).
+    """
+    hidden_state = np.zeros((params.hidden_bias.shape[0], 1))
     states = []
     position = 0
     while position + seq_length + 1 < len(encoded):
-        for character in encoded[position:position + seq_length]:
-            h = np.tanh(U[:, character] + W @ h + b)
-            states.append(h)
+        window = encoded[position:position + seq_length + 1]
+        run = rnn.forward(params, window[:-1], window[1:], hidden_state)
+        states += [run.hidden_states[t].ravel() for t in range(seq_length)]
+        hidden_state = run.hidden_states[seq_length - 1]
         position += seq_length
     return states
 

@@ -31,6 +31,6 @@ def space_sentence(space: dict[str, Any]) -> str:
     if len(returns) > LISTED:
         named.append(f"and {len(returns) - LISTED} more")
     more = "more than " if space["limited"] else ""
-    back = f"{len(returns)}: {', '.join(named)}" if returns else "none"
-    visits = f"{more}{len(space['points'])} points"
-    return f"Reading its training text, the hidden state visits {visits} and comes back to {back}."
+    back = f"{len(returns)} of them again and again: {', '.join(named)}" if returns else "none twice"
+    points = f"{more}{len(space['points'])} point{'s' if len(space['points']) > 1 else ''}"
+    return f"Reading its training text, the hidden state visits {points}, {back}."
