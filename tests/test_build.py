@@ -36,14 +36,17 @@ def test_build_writes_pages_traces_and_404(tmp_path: Path) -> None:
     assert 'href="other/index.html"' in html
     inline = re.search(r'<script type="application/json" data-rnn-trace="tiny">(.*?)</script>', html, re.S)
     assert inline is not None
-    # The page embeds the whole trace but the training history and the next update's arrays (its cells hold them),
-    # which only traces/NAME.json keeps.
+    # The page embeds the whole trace but the training history, the next update's arrays (its cells hold them) and
+    # the hidden state's cloud, which only traces/NAME.json keeps.
     full = json.loads((site / "traces" / "tiny.json").read_text(encoding="utf-8"))
     history = ("checkpoints", "loss_history", "loss_history_updates")
     assert all(full["training"][key] for key in history)
     full["training"] = {key: value for key, value in full["training"].items() if key not in history}
     assert {"grads", "params_after", "steps"} <= set(full["update"])
     full["update"] = {key: full["update"][key] for key in ("number", "clip", "clipped")}
+    # Of the hidden state's space, the projection: the script recomputes the points from the replay's text.
+    assert set(full["state_space"]) == {"text", "visited", "points", "counts", "limited", "projection"}
+    full["state_space"] = {"projection": full["state_space"]["projection"]}
     assert json.loads(inline.group(1)) == full
     assert 'href="../index.html"' in (site / "other" / "index.html").read_text(encoding="utf-8")
 
