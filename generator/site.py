@@ -336,7 +336,8 @@ def _content_files(content: Path) -> dict[str, bytes]:
 def _write_atomically(site: Path, files: dict[str, bytes]) -> None:
     """Write every file into a fresh folder beside `site`, then swap it in whole."""
     site.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site.parent))
+    _remove_abandoned(site.parent)
+    temporary = Path(tempfile.mkdtemp(prefix=f".site-new-{os.getpid()}-", dir=site.parent))
     try:
         for relative, data in sorted(files.items()):
             target = temporary / relative
@@ -346,6 +347,28 @@ def _write_atomically(site: Path, files: dict[str, bytes]) -> None:
         _swap_in(temporary, site)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)  # the unused new site, or after a swap the old one
+
+
+def _remove_abandoned(folder: Path) -> None:
+    """Delete the half-written or swapped-out sites that builds killed before their cleanup left in `folder`.
+
+    Each such folder is named after its build's process (`.site-new-PID-...`, `.site-old-PID`); one whose process
+    still runs belongs to a build in progress (a `serve` beside a `make site`) and is left alone.
+    """
+    for entry in folder.glob(".site-*-*"):
+        parts = entry.name.split("-")
+        if len(parts) >= 3 and parts[1] in ("new", "old") and parts[2].isdigit() and not _running(int(parts[2])):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _swap_in(new: Path, site: Path) -> None:

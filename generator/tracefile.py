@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-SCHEMA = 2
+SCHEMA = 3
 
 Trace = dict[str, Any]
 

@@ -36,14 +36,17 @@ def test_build_writes_pages_traces_and_404(tmp_path: Path) -> None:
     assert 'href="other/index.html"' in html
     inline = re.search(r'<script type="application/json" data-rnn-trace="tiny">(.*?)</script>', html, re.S)
     assert inline is not None
-    # The page embeds the whole trace but the training history and the next update's arrays (its cells hold them),
-    # which only traces/NAME.json keeps.
+    # The page embeds the whole trace but the training history, the next update's arrays (its cells hold them) and
+    # the hidden state's cloud, which only traces/NAME.json keeps.
     full = json.loads((site / "traces" / "tiny.json").read_text(encoding="utf-8"))
     history = ("checkpoints", "loss_history", "loss_history_updates")
     assert all(full["training"][key] for key in history)
     full["training"] = {key: value for key, value in full["training"].items() if key not in history}
     assert {"grads", "params_after", "steps"} <= set(full["update"])
     full["update"] = {key: full["update"][key] for key in ("number", "clip", "clipped")}
+    # Of the hidden state's space, the projection: the script recomputes the points from the replay's text.
+    assert set(full["state_space"]) == {"text", "visited", "points", "counts", "limited", "projection"}
+    full["state_space"] = {"projection": full["state_space"]["projection"]}
     assert json.loads(inline.group(1)) == full
     assert 'href="../index.html"' in (site / "other" / "index.html").read_text(encoding="utf-8")
 
@@ -118,6 +121,20 @@ def test_a_complete_site_is_at_build_site_at_every_moment_of_the_swap(tmp_path: 
     assert new != old and seen[0] == old and seen[-1] == new
     assert all(state in (old, new) for state in seen)
     assert sorted(p.name for p in (root / "build").iterdir()) == ["cache", "site"]
+
+
+def test_a_killed_build_leaves_nothing_behind_for_long(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    layout = Layout(root)
+    dead = subprocess.Popen(["true"])  # its process id no longer runs once it has been waited for
+    dead.wait()
+    abandoned = [root / "build" / f".site-new-{dead.pid}-x1y2", root / "build" / f".site-old-{dead.pid}"]
+    live = root / "build" / f".site-new-{os.getpid()}-busy"  # a build still running (this process)
+    for folder in (*abandoned, live):
+        (folder / "static").mkdir(parents=True)
+        (folder / "index.html").write_text("half", encoding="utf-8")
+    SiteBuilder(layout, lambda o: None).build()
+    assert sorted(p.name for p in (root / "build").iterdir()) == sorted(["cache", "site", live.name])
 
 
 @pytest.mark.parametrize("failure", ["the exchange fails", "no exchange, and the final rename fails"])

@@ -44,7 +44,7 @@ def test_every_number_recomputes_from_params(article_traces: dict[str, Any], nam
 
 def test_schema_keys_and_orientation(article_traces: dict[str, Any]) -> None:
     trace = article_traces["useful"]
-    assert trace["schema"] == 2 and trace["name"] == "useful" and trace["vocab"] == ["0", "1"]
+    assert trace["schema"] == 3 and trace["name"] == "useful" and trace["vocab"] == ["0", "1"]
     assert trace["spec"] == {"name": "useful", "pattern": "011", "length": 295, "hidden_size": 3, "seq_length": 4,
                              "learning_rate": 0.1, "optimizer": "sgd", "init_scale": 0.1, "clip": 5.0,
                              "seed": 42, "updates": 4700}

@@ -73,7 +73,7 @@ def network_trace(options: dict[str, object]) -> dict[str, Any]:
 def test_update_equals_numpy(article_traces: dict[str, Any], name: str) -> None:
     trace = json.loads(trace_json(article_traces[name]))
     update, spec = trace["update"], trace["spec"]
-    assert trace["schema"] == SCHEMA == 2
+    assert trace["schema"] == SCHEMA == 3
     assert update["number"] == spec["updates"] + 1
     mine = reference_update(trace, spec["clip"])
     for key in NAMES:

@@ -1,4 +1,4 @@
-"""Train a network, run its shown window and record every number as a trace (schema 2: with the next update)."""
+"""Train a network, run its shown window and record every number as a trace (schema 3: its hidden state's space)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ..refs import PARAM_NAMES, STEP_GRADIENTS
 from ..spec import Network
 from ..tracefile import SCHEMA, Trace
 from . import health, replay, rnn
+from .state_space import state_space
 from .tracing import run_traced
 
 LOSS_HISTORY_POINTS = 200
@@ -162,6 +163,7 @@ def record_trace(network: Network, progress: health.Progress | None = None) -> T
         "window_position": position,
         "steps": steps,
         "update": update,
+        "state_space": state_space(run.params, network.text, vocab, spec.seq_length),
         "training": {
             "updates": spec.updates,
             "text_length": len(network.text),

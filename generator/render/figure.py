@@ -16,6 +16,7 @@ from ..values import character_label, format_quantity, format_vector
 from .diagram import render_diagram
 from .listing import listing_html
 from .program import State, forward_source, record_program
+from .state_plot import inline_space, space_sentence
 from .timeline import curve_x, loss_curve
 from .tones import SIGNED_BREAKS, TONES, UNIT_BREAKS
 from .update_program import record_update
@@ -32,7 +33,7 @@ def inline_trace(trace: Trace) -> Trace:
     """The trace as the page embeds it: everything but the bulky training history and the update's arrays."""
     training = {key: value for key, value in trace["training"].items() if key not in NOT_INLINE}
     update = {key: value for key, value in trace["update"].items() if key in UPDATE_INLINE}
-    return {**trace, "update": update, "training": training}
+    return {**trace, "update": update, "state_space": inline_space(trace), "training": training}
 
 
 @cache
@@ -111,5 +112,6 @@ def render_figure(env: jinja2.Environment, trace: Trace, caption: str, show: str
         "weight_rows": weight_rows(trace),
         "curve": loss_curve(trace),
         "curve_x": curve_x,
+        "space_sentence": space_sentence(trace["state_space"]),
     }
     return env.get_template("figure.html").render(context).strip()

@@ -39,7 +39,7 @@ def test_each_figure_has_the_contract_parts(browse: Browse, path: str) -> None:
         assert root.get_attribute("tabindex") == "0"
         n = figure.steps
         trace = figure.trace()
-        assert trace["name"] == figure.name and trace["schema"] == 2
+        assert trace["name"] == figure.name and trace["schema"] == 3
         # one state per executed line of forward: at least the loop's lines for every time step
         assert n >= 3 * len(trace["inputs"]) + 1, f"{figure}: only {n} states for {len(trace['inputs'])} steps"
         assert 0 <= figure.step < n

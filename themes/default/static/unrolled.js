@@ -650,6 +650,92 @@
     }
   }
 
+  // --- the hidden state's space: generator/model/state_space.py and render/state_plot.py, in the page ---
+  const SAME = 1e-9, BOX = "M30 32h180v180H30z", EVENTS = ["unrolled:step", "unrolled:update", "unrolled:mode"];
+  // Each projection's frame and axis names; (x, y) in [-1, 1]² is drawn at (120 + 90x, 122 - 90y).
+  const FRAMES = {
+    line: [BOX + "M30 122h180", "214,126,[0]"], // hidden size 1: (h[0], 0)
+    plane: [BOX + "M30 122h180M120 32v180", "214,126,[0]|124,28,[1]"],
+    cube: ["M30 92h120v120H30zM90 32h120v120H90zM30 92l60-60M150 92l60-60M150 212l60-60M30 212l60-60",
+      "162,216,[0]|4,90,[1]|36,178,[2]"],
+    components: [BOX, "30,236,first two principal components"],
+  };
+
+  // state_space.project: a state's place in [-1, 1]².
+  function project(h, how) {
+    const k = how.kind;
+    if (k === "components") return how.components.map((row) => dot(row, h.map((v, i) => v - how.mean[i])) / how.scale);
+    return k === "cube" ? [(h[0] + 0.5 * h[2]) / 1.5, (h[1] + 0.5 * h[2]) / 1.5] : [h[0], k === "line" ? 0 : h[1]];
+  }
+
+  // state_space.visited_states, distinct and plot.space_sentence: the cloud and its text alternative.
+  function cloud(trace, text) {
+    const L = trace.spec.seq_length, code = Array.from(text, (ch) => trace.vocab.indexOf(ch)), points = [], counts = [];
+    let h = trace.hidden_state_prev.map(() => 0), more = "";
+    for (let p = 0; p + L + 1 < code.length; p += L) {
+      const window = { hidden_state_prev: h, inputs: code.slice(p, p + L), targets: code.slice(p + 1, p + L + 1) };
+      for (const step of forwardSteps(window, trace.params)) {
+        h = step.hidden_states;
+        const k = points.findIndex((q) => q.every((v, i) => Math.abs(v - h[i]) <= SAME));
+        if (k >= 0) counts[k]++;
+        else if (points.length < 200) counts[points.push(h) - 1] = 1;
+        else more = "more than ";
+      }
+    }
+    const back = points.filter((p, k) => counts[k] > 1), named = back.slice(0, 3).map((p) => "(" +
+      p.map((v) => formatValue("hidden_states", v)).join(", ") + ")");
+    if (back.length > 3) named.push("and " + (back.length - 3) + " more");
+    const again = back.length ? back.length + " of them again and again: " + named.join(", ") : "none twice";
+    return { points: points, say: "Reading its training text, the hidden state visits " + more + points.length +
+      (points.length > 1 ? " points, " : " point, ") + again + "." };
+  }
+
+  // A figure's svg.rnn-plot, put before the build's sentence: the cloud, the window's path (hidden_state_prev,
+  // hidden_states[0 … T-1]) and the hidden state made by the player's step, kept in step with the player.
+  class StatePlot {
+    constructor(player, el) {
+      const frame = FRAMES[player.trace.state_space.projection.kind];
+      el.firstChild.id = player.name + ":space";
+      el.insertAdjacentHTML("afterbegin", '<svg class="rnn-plot" role="img" aria-label="The hidden state\'s space, ' +
+        'and this window\'s path through it" aria-describedby="' + player.name + ':space" viewBox="0 0 240 240">' +
+        '<path class="rnn-edges" d="' + frame[0] + '"/>' + frame[1].replace(/(\d+),(\d+),([^|]+)\|?/g, '<text x="$1" ' +
+        'y="$2">$3</text>') + '<g class="rnn-cloud"></g><path class="rnn-path"/><circle class="rnn-now" r="6"/>' +
+        '<text class="rnn-at" x="30" y="16"></text></svg>');
+      this.player = player;
+      this.part = (s) => el.querySelector(s);
+      this.params = null; // the weights the cloud is drawn for
+      this.onEvent = player.guard(() => this.draw());
+      for (const type of EVENTS) player.figure.addEventListener(type, this.onEvent);
+      this.draw();
+    }
+
+    destroy() {
+      for (const type of EVENTS) this.player.figure.removeEventListener(type, this.onEvent);
+    }
+
+    draw() {
+      const player = this.player, trace = player.trace, part = this.part;
+      const at = (h) => project(h, trace.state_space.projection).map((v, i) => (i ? 122 - 90 * v : 120 + 90 * v));
+      if (trace.params !== this.params) {
+        const found = cloud(trace, (trace.training.replay || trace.state_space).text);
+        part(".rnn-cloud").innerHTML = found.points.map((p) => '<circle r="4" cx="' + at(p).join('" cy="') + '"/>')
+          .join("");
+        part("p").textContent = found.say;
+        this.params = trace.params;
+      }
+      const states = [trace.hidden_state_prev].concat(trace.steps.map((s) => s.hidden_states));
+      part(".rnn-path").setAttribute("d", "M" + states.map(at).join("L"));
+      let t = -1; // the last hidden state made by the player's step
+      for (const state of player.states.slice(0, player.step + 1)) {
+        for (const mark of state.made) if (mark.ref === "hidden_states" && mark.t !== null) t = mark.t;
+      }
+      const now = at(states[t + 1]);
+      part(".rnn-now").setAttribute("cx", now[0]);
+      part(".rnn-now").setAttribute("cy", now[1]);
+      part(".rnn-at").textContent = t < 0 ? "hidden_state_prev" : "hidden_states[" + t + "]";
+    }
+  }
+
   // One figure: its program, its diagram, its controls, and where the reader is in it.
   class Player {
     constructor(figure) {
@@ -777,6 +863,7 @@
     // Undo start(): no listeners, tooltip, controls or highlights (the cells keep the state they show).
     destroy() {
       if (this.timeline) this.timeline.destroy();
+      if (this.space) this.space.destroy();
       clearTimeout(this.timer);
       this.timer = 0;
       for (const type of Object.keys(this.listeners)) this.figure.removeEventListener(type, this.listeners[type]);
@@ -1082,6 +1169,8 @@
       player = new Player(figure);
       players.set(player.name, player);
       player.start();
+      const space = figure.querySelector(".rnn-space");
+      if (space) player.guard(() => { player.space = new StatePlot(player, space); })();
     } catch (error) {
       if (player) player.fail(error);
       else console.error("unrolled: the figure " + figure.getAttribute("data-rnn") +
