@@ -74,7 +74,8 @@ def _group(x: float, y: float, width: float, rows: int, ref: str, cells: Sequenc
     """A whole array: its cells with a frame the stylesheet outlines when the array is in play."""
     frame = (f'<rect class="rnn-frame" x="{x - 3:g}" y="{y - 3:g}" width="{width + 6:g}" '
              f'height="{rows * ROW - 2 + 6}" rx="5"/>')
-    attributes = {"class": "rnn-array", "data-ref": ref, "data-t": t, "display": None if shown else "none"}
+    attributes: dict[str, object] = {"class": "rnn-array", "data-ref": ref, "data-t": t,
+                                     "display": None if shown else "none"}
     return f'<g {_attributes(attributes)}>{frame}{"".join(cells)}</g>'
 
 
@@ -246,7 +247,7 @@ def render_diagram(trace: Trace, show: str = "forward") -> Diagram:
     The update's gradients are drawn below the weights; in forward mode the view box ends above them.
     """
     layout = _Layout(trace)
-    network_width, network_height = layout.network()
+    _, network_height = layout.network()
     weights_width, bottom = layout.weights(network_height + 26)
     # The width for a window of each length the figure may show (the page's script resizes to a reader's own).
     widths = [round(max(layout.step_x(n - 1) + STEP_W, weights_width) + 2 * MARGIN)

@@ -13,8 +13,9 @@ change with which variable; they are checked against the recorded program of the
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..tracefile import Trace
@@ -78,7 +79,7 @@ def _steps(states: list[State], loop_line: int) -> tuple[list[State], list[list[
     heads = [n for n, state in enumerate(states) if state.line == loop_line]
     if not heads:
         raise TemplateError("forward has no loop over the window")
-    steps = [states[a:b] for a, b in zip(heads, heads[1:], strict=False)]
+    steps = [states[a:b] for a, b in itertools.pairwise(heads)]
     return states[:heads[0]], steps, states[heads[-1]:]
 
 
@@ -139,7 +140,7 @@ def forward_templates(trace: Trace) -> ForwardTemplates:
     a, b = 0, 1  # a step reads a and aims at b in one probe, the other way round in the next
     probe, program = _probe(trace, PROBE_LENGTH, a, b)
     swapped_probe, swapped = _probe(trace, PROBE_LENGTH, b, a)
-    short_probe, short = _probe(trace, PROBE_LENGTH - 1, a, b)
+    _, short = _probe(trace, PROBE_LENGTH - 1, a, b)
     before, steps, after = _steps(program, loop_line)
     _, swapped_steps, _ = _steps(swapped, loop_line)
     _, _, short_after = _steps(short, loop_line)
@@ -177,7 +178,9 @@ def expand(templates: ForwardTemplates, trace: Trace) -> list[tuple[str, str, st
     ends = {"l": str(length - 1), "n": str(length)}
 
     def written(template: Template, values: dict[str, str]) -> tuple[str, str, str, str]:
-        one: Callable[[re.Match[str]], str] = lambda m: "$" if m.group(1) == "$" else values[m.group(1)]
+        def one(m: re.Match[str]) -> str:
+            return "$" if m.group(1) == "$" else values[m.group(1)]
+
         return tuple(VARIABLE.sub(one, field) for field in template.fields())  # type: ignore[return-value]
 
     def step(t: int) -> dict[str, str]:
