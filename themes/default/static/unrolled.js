@@ -252,6 +252,7 @@
       }
       if (!list || !listing) throw new Error("the figure has no " + name + " program");
       this.name = name;
+      this.list = list;
       this.states = name === "forward" ? expandStates(list, trace) : Array.from(list.children, parseState);
       const inside = (list.getAttribute("data-forward") || "").split(" ").map(Number); // at, line offset
       if (forward && inside.length === 2) { // the forward pass inside the update, its lines moved
@@ -596,7 +597,7 @@
       this.paths = (this.arrows.getAttribute("data-d") || this.arrows.getAttribute("d")).match(/M[^M]*/g) || [];
       this.widths = svg.getAttribute("data-widths").split(" ").map(Number); // per window length, as the build lays out
       this.longest = this.widths.length + 1; // characters: the widest window and its last target
-      this.labels = player.figure.querySelector('.rnn-states[data-program="forward"]').getAttribute("data-labels").split("\n");
+      this.labels = player.built.forward.list.getAttribute("data-labels").split("\n");
       this.columns = Array.from(svg.children).filter((e) => e.hasAttribute("data-t")); // a step's arrays and labels
       this.cells = Array.from(player.diagram.cells.values()).filter((c) => c.t !== null && !c.el.closest(".rnn-grads"));
     }
