@@ -597,6 +597,7 @@
       this.paths = (this.arrows.getAttribute("data-d") || this.arrows.getAttribute("d")).match(/M[^M]*/g) || [];
       this.widths = svg.getAttribute("data-widths").split(" ").map(Number); // per window length, as the build lays out
       this.longest = this.widths.length + 1; // characters: the widest window and its last target
+      this.built = { width: Number(svg.getAttribute("width")), style: player.figure.getAttribute("style") };
       this.labels = player.built.forward.list.getAttribute("data-labels").split("\n");
       this.columns = Array.from(svg.children).filter((e) => e.hasAttribute("data-t")); // a step's arrays and labels
       this.cells = Array.from(player.diagram.cells.values()).filter((c) => c.t !== null && !c.el.closest(".rnn-grads"));
@@ -627,10 +628,11 @@
         this.say.textContent = problem;
         return problem;
       }
-      let window = player.built.trace;
-      if (text !== null) {
-        const codes = Array.from(text, (c) => window.vocab.indexOf(c));
-        window = Object.assign({}, window, { inputs: codes.slice(0, -1), targets: codes.slice(1) });
+      const built = player.built.trace, codes = Array.from(text || "", (c) => built.vocab.indexOf(c));
+      const inputs = codes.slice(0, -1), targets = codes.slice(1);
+      let window = built; // the author's window, typed or not, keeps numpy's own numbers (tanh may differ in its last bit)
+      if (text !== null && (inputs.join() !== built.inputs.join() || targets.join() !== built.targets.join())) {
+        window = Object.assign({}, built, { inputs: inputs, targets: targets });
         window.steps = forwardSteps(window, window.params);
       }
       if (player.mode === "update") player.showMode("forward", byReader);
@@ -645,13 +647,13 @@
           : cell.ref === "target" ? { text: this.labels[window.targets[cell.t]], value: null }
             : { text: formatValue(cell.ref, valueAt(trace, cell.ref, cell.t, cell.i)), value: String(valueAt(trace, cell.ref, cell.t, cell.i)) };
       }
-      const program = text === null ? player.built.forward : new Program(player.figure, "forward", player.diagram, null, window);
+      const program = window === built ? player.built.forward : new Program(player.figure, "forward", player.diagram, null, window);
       player.programs.set("forward", program);
       player.use(program);
       player.step = player.steps - 1;
       player.scrub.max = player.steps - 1;
       player.figure.setAttribute("data-steps", player.steps);
-      if (text !== null) this.rows(window);
+      if (window !== built) this.rows(window);
       player.load(trace);
       for (const cell of this.cells) cell.paint(player.step);
       this.box.value = text === null ? this.box.defaultValue : text;
@@ -680,9 +682,9 @@
       svg.setAttribute("viewBox", box.join(" "));
       svg.setAttribute("width", width);
       svg.setAttribute("aria-label", svg.getAttribute("aria-label").replace(/over \d+ steps/, "over " + length + " steps"));
-      if (this.player.figure.style.getPropertyValue("--w") !== width + "px") {
-        this.player.figure.style.setProperty("--w", width + "px");
-      }
+      const figure = this.player.figure;
+      if (width === this.built.width) figure.setAttribute("style", this.built.style); // as the build wrote it
+      else figure.style.setProperty("--w", width + "px");
       this.player.fit();
     }
 
