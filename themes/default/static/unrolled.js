@@ -643,9 +643,9 @@
       const trace = timeline && timeline.shown !== timeline.updates ? timeline.recompute(timeline.shown) : window;
       this.layOut(window);
       for (const cell of this.cells) { // what each cell holds at the end, before the program reads it
-        cell.final = cell.t >= length || trace === player.built.trace ? cell.built
-          : cell.ref === "target" ? { text: this.labels[window.targets[cell.t]], value: null }
-            : { text: formatValue(cell.ref, valueAt(trace, cell.ref, cell.t, cell.i)), value: String(valueAt(trace, cell.ref, cell.t, cell.i)) };
+        const v = cell.t < length ? valueAt(trace, cell.ref, cell.t, cell.i) : null;
+        cell.final = v === null || trace === built ? cell.built : v === undefined
+          ? { text: this.labels[window.targets[cell.t]], value: null } : { text: formatValue(cell.ref, v), value: String(v) };
       }
       const program = window === built ? player.built.forward : new Program(player.figure, "forward", player.diagram, null, window);
       player.programs.set("forward", program);
@@ -657,8 +657,7 @@
       player.load(trace);
       for (const cell of this.cells) cell.paint(player.step);
       this.box.value = text === null ? this.box.defaultValue : text;
-      this.say.textContent = note || (text === null ? "" : "Your input is shown. The training step trains on the " +
-        "network's own window, and choosing it brings that back.");
+      this.say.textContent = note || (text === null ? "" : "Training step brings back the network's own window.");
       if (byReader) address.follow(player);
       player.emit("input");
       return true;
@@ -892,7 +891,7 @@
     // Switch program, showing its last state.
     showMode(mode, byReader) {
       if (mode === this.mode) return;
-      if (mode === "update" && this.input !== null) this.entry.show(null, "The training step trains on the network's own window: it is shown again.");
+      if (mode === "update" && this.input !== null) this.entry.show(null, "The training step trains on the network's own window.");
       // The training step is the trained network's next update: bring the replay back to the trained network.
       if (mode === "update" && this.timeline && this.timeline.shown !== this.timeline.updates) {
         this.timeline.pause();
