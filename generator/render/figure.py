@@ -111,7 +111,7 @@ def render_figure(env: jinja2.Environment, trace: Trace, caption: str, show: str
         "caption": caption,
         "trace_json": Markup(script_safe_json(inline_trace(trace))),
         "rules_json": Markup(script_safe_json(number_rules())),
-        "forward": forward_templates(trace),
+        "forward": forward_templates(trace, states),
         "labels": "\n".join(character_label(c) for c in trace["vocab"]),
         "own": own_sequence(trace),
         "diagram": diagram,

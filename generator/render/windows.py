@@ -26,9 +26,9 @@ from .program import State, forward_loop_line, record_program
 # A whole number standing alone: not part of a decimal (0.00), a name (xs1) or a negative (-1).
 NUMBER = re.compile(r"(?<![\w.\-])\d+(?![\w.])")
 VARIABLE = re.compile(r"\$([$tpxyXYoln])")
-# The probes' window: long enough that a loop step (t = 2) has a later one (t = 3) to compare with.
-PROBE_LENGTH = 4
-GENERAL_STEP = 2
+# The probes' window: long enough that a loop step past the first (t = 1) has a later one (t = 2) to compare with.
+PROBE_LENGTH = 3
+GENERAL_STEP = 1
 
 
 class TemplateError(ValueError):
@@ -134,8 +134,25 @@ def _probe(trace: Trace, length: int, x: int, y: int) -> tuple[Trace, list[State
     return probe, record_program(probe)
 
 
-def forward_templates(trace: Trace) -> ForwardTemplates:
-    """The forward program's templates for the trace's network, checked against the trace's own window."""
+def forward_templates(trace: Trace, recorded_program: list[State] | None = None) -> ForwardTemplates:
+    """The forward program's templates for the trace's network, checked against the trace's own window (whose
+    recorded program may be given, when the caller has it).
+
+    They depend on the vocabulary and the hidden size only (every number the weights decide is a slot), so
+    networks of one shape share them: found once per shape and process, checked for every network.
+    """
+    shape = (tuple(trace["vocab"]), len(trace["hidden_state_prev"]))
+    templates = _SHAPES.get(shape) or _SHAPES.setdefault(shape, _probed(trace))
+    if expand(templates, trace) != [recorded(s) for s in recorded_program or record_program(trace)]:
+        raise TemplateError(f"the templates do not give back the program of {trace['name']}'s window")
+    return templates
+
+
+_SHAPES: dict[tuple[tuple[str, ...], int], ForwardTemplates] = {}
+
+
+def _probed(trace: Trace) -> ForwardTemplates:
+    """The templates found by recording `forward` on probe windows of the trace's network."""
     loop_line = forward_loop_line()
     a, b = 0, 1  # a step reads a and aims at b in one probe, the other way round in the next
     probe, program = _probe(trace, PROBE_LENGTH, a, b)
@@ -158,12 +175,9 @@ def forward_templates(trace: Trace) -> ForwardTemplates:
     ends = {"l": (PROBE_LENGTH - 1, PROBE_LENGTH - 2), "n": (PROBE_LENGTH, PROBE_LENGTH - 1)}
     if len(after) != len(short_after):
         raise TemplateError("the states after the loop depend on the window")
-    templates = ForwardTemplates(
+    return ForwardTemplates(
         tuple(_template(state, {}, []) for state in before), loop(0, False), loop(GENERAL_STEP, True),
         tuple(_template(state, {}, [(short_after[n], {}, ends)]) for n, state in enumerate(after)))
-    if expand(templates, trace) != [recorded(s) for s in record_program(trace)]:
-        raise TemplateError(f"the templates do not give back the program of {trace['name']}'s window")
-    return templates
 
 
 def recorded(state: State) -> tuple[str, str, str, str]:
