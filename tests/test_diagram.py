@@ -183,3 +183,19 @@ def test_every_gradient_is_a_cell_where_its_quantity_sits() -> None:
         if t is not None:
             assert x == column_x[int(t) - (ref == "hidden_grad_next")], (ref, t)
     assert len(seen) == 3 * 4 + 9 + 3 + 4 * 3 + 4 + 5 * (4 + 3) + 6 * 3
+
+
+def test_a_window_shorter_than_seq_length_has_its_other_columns_laid_out_and_hidden() -> None:
+    options = {"pattern": "10", "length": "40", "updates": "0", "inputs": "10", "targets": "01"}
+    short = record_trace(valid_network("net", options))
+    full = record_trace(valid_network("net", {**options, "inputs": "1010", "targets": "0101"}))
+    drawn, whole = render_diagram(short), render_diagram(full)
+    svg = ET.fromstring(str(drawn.svg))
+    hidden = [e for e in svg if e.get("display") == "none"]
+    assert {int(e.get("data-t", -1)) for e in hidden} == {2, 3} and all(e.get("data-t") for e in hidden)
+    assert all("is-empty" in c.get("class", "") for e in hidden for c in e.iter("g") if c.get("data-i") is not None)
+    widths = [int(w) for w in svg.get("data-widths", "").split()]
+    assert len(widths) == 4 and widths[1] == drawn.width and widths[3] == whole.width
+    arrows = svg.find("path")
+    assert arrows is not None and arrows.get("d") and whole.svg.count(f'd="{arrows.get("data-d")}"') == 1
+    assert str(arrows.get("data-d")).startswith(str(arrows.get("d")))

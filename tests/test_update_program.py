@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -167,10 +168,13 @@ def test_a_figure_opens_on_the_mode_its_block_asks_for(tmp_path: Path, second: s
     # The page's first figure holds the training step's listing; a later one shares it unless it opens on it.
     assert listings == ["", " data-shared" if second == "forward" else ""]
     programs = re.search(r'<div class="rnn-programs" hidden>(.*)</div>', html, re.S)
-    assert programs is not None and re.findall(r'data-for="(\w+)"', programs.group(1)) == ["tiny", "later"]
-    update_states = programs.group(1).split('data-for="later"')[1].count("<li")
-    forward_states = html.split('data-rnn="later"')[1].split('data-program="forward" hidden>')[1].split(
-        "</ol>")[0].count("<li")
+    assert programs is not None and re.findall(r'data-for="(\w+)"', programs.group(1)) == ["tiny", "later"] * 2
+    update_states = programs.group(1).split('data-program="update" data-for="later"')[1].count("<li")
+    # The forward program is written as templates: a loop step's states once, expanded for each step of the window.
+    forward_list = html.split('data-program="forward" data-for="later"')[1].split("</ol>")[0]
+    steps = len(json.loads(html.split('data-rnn-trace="later">')[1].split("</script>")[0])["inputs"])
+    forward_states = (forward_list.count("<li") - forward_list.count('data-loop="t"')
+                      + forward_list.count('data-loop="t"') * (steps - 1))
     assert int(figures[1][2]) == (update_states + forward_states if second == "update" else forward_states)
     pressed = re.findall(r'data-mode="update" aria-pressed="(\w+)"', html)
     assert pressed == ["false", "true" if second == "update" else "false"]

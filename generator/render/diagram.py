@@ -70,24 +70,30 @@ def _cell(x: float, y: float, width: float, ref: str, value: float | None, text:
 
 
 def _group(x: float, y: float, width: float, rows: int, ref: str, cells: Sequence[str],
-           t: int | None = None) -> str:
+           t: int | None = None, shown: bool = True) -> str:
     """A whole array: its cells with a frame the stylesheet outlines when the array is in play."""
     frame = (f'<rect class="rnn-frame" x="{x - 3:g}" y="{y - 3:g}" width="{width + 6:g}" '
              f'height="{rows * ROW - 2 + 6}" rx="5"/>')
-    return f'<g {_attributes({"class": "rnn-array", "data-ref": ref, "data-t": t})}>{frame}{"".join(cells)}</g>'
+    attributes: dict[str, object] = {"class": "rnn-array", "data-ref": ref, "data-t": t,
+                                     "display": None if shown else "none"}
+    return f'<g {_attributes(attributes)}>{frame}{"".join(cells)}</g>'
 
 
-def _label(x: float, y: float, text: str, css: str = "", ref: str | None = None, t: int | None = None) -> str:
+def _label(x: float, y: float, text: str, css: str = "", ref: str | None = None, t: int | None = None,
+           shown: bool = True) -> str:
     """A text label; `css` adds its anchoring (anchor-end, anchor-middle) and look (muted, rnn-input)."""
     css = f"rnn-label {css}".strip()
-    attributes = _attributes({"class": css, "data-ref": ref, "data-t": t, "x": f"{x:g}", "y": f"{y:g}"})
+    attributes = _attributes({"class": css, "data-ref": ref, "data-t": t, "x": f"{x:g}", "y": f"{y:g}",
+                              "display": None if shown else "none"})
     return f"<text {attributes}>{escape(text)}</text>"
 
 
-def _column(x: float, y: float, ref: str, values: list[float], t: int | None = None,
+def _column(x: float, y: float, ref: str, values: Sequence[float | None], t: int | None = None,
             width: float = STEP_W) -> str:
-    cells = [_cell(x, y + i * ROW, width, ref, v, format_quantity(ref, v), t, i) for i, v in enumerate(values)]
-    return _group(x, y, width, len(values), ref, cells, t)
+    """An array of a step (or hidden_state_prev); a step past the shown window has no values and is hidden."""
+    cells = [_cell(x, y + i * ROW, width, ref, v, format_quantity(ref, v), t, i) if v is not None
+             else _cell(x, y + i * ROW, width, ref, None, "", t, i, kind="is-empty") for i, v in enumerate(values)]
+    return _group(x, y, width, len(values), ref, cells, t, values[0] is not None)
 
 
 def _matrix(x: float, y: float, ref: str, rows: list[list[float]], columns: bool,
@@ -109,7 +115,9 @@ def _height(rows: int) -> int:
 class _Layout:
     """The unrolled network on top, the weights it shares across steps below.
 
-    Columns: row labels, then `hidden_states[-1]` (the carried-in hidden_state_prev) as step -1, then the steps.
+    Columns: row labels, then `hidden_states[-1]` (the carried-in hidden_state_prev) as step -1, then the steps:
+    as many as the widest window the figure may show (its seq-length), those past the shown window hidden, so that
+    the page can show a reader's own window of any length.
     """
 
     def __init__(self, trace: Trace) -> None:
@@ -117,6 +125,7 @@ class _Layout:
         self.vocab = [character_label(c) for c in trace["vocab"]]
         self.hidden = len(trace["hidden_state_prev"])
         self.steps = len(trace["steps"])
+        self.columns = max(self.steps, int(trace["spec"]["seq_length"]))
         self.parts: list[str] = []
         self.arrows: list[str] = []
         self.labels_x = max(map(text_width, ("probabilities", "inputs")))
@@ -128,12 +137,12 @@ class _Layout:
     def network(self) -> tuple[float, float]:
         """Draw the unrolled network; return its width and height."""
         trace, steps = self.trace, self.trace["steps"]
-        for t in range(-1, self.steps):
-            middle = self.step_x(t) + STEP_W / 2
-            self.parts.append(_label(middle, 12, f"t = {t}", "anchor-middle muted"))
+        for t in range(-1, self.columns):
+            middle, shown = self.step_x(t) + STEP_W / 2, t < self.steps
+            self.parts.append(_label(middle, 12, f"t = {t}", "anchor-middle muted", None, None if t < 0 else t, shown))
             if t >= 0:
-                self.parts.append(_label(middle, 31, self.vocab[trace["inputs"][t]], "anchor-middle rnn-input",
-                                         INPUTS, t))
+                character = self.vocab[trace["inputs"][t]] if shown else ""
+                self.parts.append(_label(middle, 31, character, "anchor-middle rnn-input", INPUTS, t, shown))
         self.parts.append(_label(self.labels_x, 31, INPUTS, "anchor-end muted", INPUTS))
         y = 44.0
         bands = [("xs", len(self.vocab)), ("hidden_states", self.hidden), ("outputs", len(self.vocab)),
@@ -142,8 +151,9 @@ class _Layout:
         for ref, rows in bands:
             tops[ref] = y
             self.parts.append(_label(self.labels_x, y + 14, ref, "anchor-end", ref))
-            for t in range(self.steps):
-                self.parts.append(_column(self.step_x(t), y, ref, steps[t][ref], t))
+            for t in range(self.columns):
+                values = steps[t][ref] if t < self.steps else [None] * rows
+                self.parts.append(_column(self.step_x(t), y, ref, values, t))
             if ref != "hidden_states":
                 self.parts.extend(_label(self.step_x(0) - 7, y + i * ROW + 14, char, "anchor-end muted")
                                   for i, char in enumerate(self.vocab))
@@ -153,11 +163,13 @@ class _Layout:
         y += 12 - BAND_GAP
         for ref in ("target", "loss"):
             self.parts.append(_label(self.labels_x, y + 14, ref, "anchor-end", ref))
-            for t in range(self.steps):
-                value = steps[t]["loss"] if ref == "loss" else None
-                text = format_quantity(ref, value) if value is not None else self.vocab[trace["targets"][t]]
-                cell = _cell(self.step_x(t), y, STEP_W, ref, value, text, t)
-                self.parts.append(_group(self.step_x(t), y, STEP_W, 1, ref, [cell], t))
+            for t in range(self.columns):
+                shown = t < self.steps
+                value = steps[t]["loss"] if ref == "loss" and shown else None
+                text = (format_quantity(ref, value) if value is not None
+                        else self.vocab[trace["targets"][t]] if ref == "target" and shown else "")
+                cell = _cell(self.step_x(t), y, STEP_W, ref, value, text, t, kind="" if shown else "is-empty")
+                self.parts.append(_group(self.step_x(t), y, STEP_W, 1, ref, [cell], t, shown))
             y += ROW + 4
         return self.step_x(self.steps - 1) + STEP_W, y
 
@@ -170,13 +182,12 @@ class _Layout:
         bottoms = {"xs": tops["xs"] + _height(len(self.vocab)),
                    "hidden_states": tops["hidden_states"] + _height(self.hidden),
                    "outputs": tops["outputs"] + _height(len(self.vocab))}
-        for t in range(self.steps):
+        middle = tops["hidden_states"] + _height(self.hidden) / 2
+        for t in range(self.columns):  # each step's arrows together: the path is cut after the shown steps
             x = self.step_x(t) + STEP_W / 2
             for upper, lower in (("xs", "hidden_states"), ("hidden_states", "outputs"), ("outputs", "probabilities")):
                 start, end = bottoms[upper] + 6, tops[lower] - 6
                 self.arrows.append(f"M{x:g} {start:g}V{end:g}m-4-5l4 5 4-5")
-        middle = tops["hidden_states"] + _height(self.hidden) / 2
-        for t in range(self.steps):
             start = self.step_x(t) - STEP_GAP + 5
             end = self.step_x(t) - 5
             self.arrows.append(f"M{start:g} {middle:g}H{end:g}m-5-4l5 4-5 4")
@@ -209,7 +220,7 @@ class _Layout:
         """Draw the five weights (or with prefix `grads.` their gradients) in two rows; return their extent."""
         update = self.trace.get("update", {})
         params = update["grads"] if prefix else self.trace["params"]
-        limit = limit or max(self.step_x(self.steps - 1) + STEP_W, WEIGHTS_ROW)
+        limit = limit or max(self.step_x(self.columns - 1) + STEP_W, WEIGHTS_ROW)
         right, y = 0.0, top
         for row in (("input_weights_U", "hidden_weights_W", "hidden_bias"), ("output_weights_V", "output_bias")):
             x, height = 0.0, 0.0
@@ -236,16 +247,23 @@ def render_diagram(trace: Trace, show: str = "forward") -> Diagram:
     The update's gradients are drawn below the weights; in forward mode the view box ends above them.
     """
     layout = _Layout(trace)
-    network_width, network_height = layout.network()
+    _, network_height = layout.network()
     weights_width, bottom = layout.weights(network_height + 26)
-    width = round(max(network_width, weights_width) + 2 * MARGIN)
+    # The width for a window of each length the figure may show (the page's script resizes to a reader's own).
+    widths = [round(max(layout.step_x(n - 1) + STEP_W, weights_width) + 2 * MARGIN)
+              for n in range(1, layout.columns + 1)]
+    width = widths[layout.steps - 1]
     heights = (round(bottom + 2 * MARGIN), round(layout.gradients(bottom + BLOCK_GAP + 10, width - 2 * MARGIN)
                                                  + 2 * MARGIN))
     height = heights[show == "update"]
     vocab = ", ".join(layout.vocab)
     label = (f"The network {trace['name']} unrolled over {layout.steps} steps: {layout.hidden} hidden units, "
              f"vocabulary {vocab}. Every value is listed under All numbers.")
+    per_step = len(layout.arrows) // layout.columns
+    arrows = "".join(layout.arrows[:per_step * layout.steps])
+    every = "" if layout.steps == layout.columns else f' data-d="{"".join(layout.arrows)}"'
     svg = (f'<svg class="rnn-diagram" viewBox="{-MARGIN} {-MARGIN} {width} {height}" width="{width}" '
-           f'height="{height}" data-heights="{heights[0]} {heights[1]}" role="img" aria-label="{escape(label)}">'
-           f'<path class="rnn-arrows" d="{"".join(layout.arrows)}"/>{"".join(layout.parts)}</svg>')
+           f'height="{height}" data-heights="{heights[0]} {heights[1]}" data-widths="{" ".join(map(str, widths))}" '
+           f'role="img" aria-label="{escape(label)}"><path class="rnn-arrows" d="{arrows}"{every}/>'
+           f'{"".join(layout.parts)}</svg>')
     return Diagram(Markup(svg), width, height, heights)

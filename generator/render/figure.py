@@ -20,6 +20,7 @@ from .state_plot import inline_space, space_sentence
 from .timeline import curve_x, loss_curve
 from .tones import SIGNED_BREAKS, TONES, UNIT_BREAKS
 from .update_program import record_update
+from .windows import forward_templates
 
 # The training record stays in traces/NAME.json; the page replays training from `training.replay`.
 NOT_INLINE = ("checkpoints", "loss_history", "loss_history_updates")
@@ -83,6 +84,15 @@ def _forward_inside(states: list[State], update_states: list[State]) -> tuple[in
     return at, offset
 
 
+def own_sequence(trace: Trace) -> str:
+    """The window as the text a reader would type for it (its inputs, then its last target), or "" when its
+    targets do not follow its inputs (an author's explicit window may pair them otherwise)."""
+    inputs, targets = trace["inputs"], trace["targets"]
+    if inputs[1:] != targets[:-1]:
+        return ""
+    return "".join(trace["vocab"][k] for k in [*inputs, targets[-1]])
+
+
 def render_figure(env: jinja2.Environment, trace: Trace, caption: str, show: str = "forward") -> str:
     """The figure's HTML, complete without JavaScript: the diagram and the sentence show the final state.
 
@@ -102,7 +112,9 @@ def render_figure(env: jinja2.Environment, trace: Trace, caption: str, show: str
         "caption": caption,
         "trace_json": Markup(script_safe_json(inline_trace(trace))),
         "rules_json": Markup(script_safe_json(number_rules())),
-        "states": states,
+        "forward": forward_templates(trace, states),
+        "labels": "\n".join(character_label(c) for c in trace["vocab"]),
+        "own": own_sequence(trace),
         "diagram": diagram,
         "beside_code": diagram.width <= BESIDE_CODE,
         "listing": _listing(forward_source(rnn.forward)[0]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Mapping
@@ -51,17 +52,16 @@ def shared_listing(figure_html: str) -> str:
     return UPDATE_LISTING.sub(lambda _: SHARED_LISTING, figure_html, count=1)
 
 
-# The training step's states differ between figures only in their numbers: written together at the end of the
-# page, in `div.rnn-programs`, they compress to a fraction; each names its figure (`data-for`).
-UPDATE_PROGRAM = re.compile(r'<ol class="rnn-states" data-program="update" data-for="[^"]*".*?</ol>\n?', re.S)
+# A figure's programs (the training step's states, the forward pass's templates) differ between figures only in
+# their numbers and names: written together at the end of the page, in `div.rnn-programs`, they compress to a
+# fraction (each kind together: one figure's training step is longer than gzip's window); each names its figure.
+PROGRAM = re.compile(r'<ol class="rnn-states" data-program="\w+" data-for="[^"]*".*?</ol>\n?', re.S)
 
 
-def moved_program(figure_html: str) -> tuple[str, str]:
-    """The figure without its training-step states, and those states (to be written at the end of the page)."""
-    found = UPDATE_PROGRAM.search(figure_html)
-    if found is None:
-        return figure_html, ""
-    return figure_html[:found.start()] + figure_html[found.end():], found.group(0)
+def moved_program(figure_html: str) -> tuple[str, list[str]]:
+    """The figure without its programs' states, and those states in its order (to be written at the end of the
+    page)."""
+    return PROGRAM.sub("", figure_html), [match.group(0) for match in PROGRAM.finditer(figure_html)]
 
 
 # A forward-mode figure's gradients (`g.rnn-grads`, the diagram's last part) stay hidden until the reader asks for
@@ -94,16 +94,16 @@ class FigurePreprocessor(Preprocessor):
         """Swap each block's lines for a placeholder, last block first so earlier indices hold."""
         page = self.extension.page
         result = list(lines)
-        programs: list[str] = []
+        programs: list[list[str]] = []
         for n, block in reversed(list(enumerate(page.blocks))):
             start = block.line - page.first_line
             end = block.end_line - page.first_line
             html, program = moved_program(page.render_figure(block))
             html, gradients = moved_gradients(html, block.name)
-            programs.insert(0, program + gradients)
+            programs.insert(0, [*program[:-1], program[-1] + gradients] if program else [gradients])
             placeholder = self.md.htmlStash.store(RULES.sub("", shared_listing(html)) if n else html)
             result[start:end + 1] = ["", _list_indent(block.indent) + placeholder, ""]
-        page.programs = "".join(programs)
+        page.programs = "".join("".join(kind) for kind in itertools.zip_longest(*programs, fillvalue=""))
         return result
 
 

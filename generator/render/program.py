@@ -240,3 +240,14 @@ def _made(statement: ast.stmt, before: Scope, after: Scope, final: Scope) -> lis
                 mark = Mark(mark.ref, mark.t, None, tuple(float(x) for x in now.ravel()))
         marks.append(mark)
     return _unique(marks)
+
+
+@cache
+def _loop_line(forward: Callable[..., Any]) -> int:
+    function = ast.parse(forward_source(forward)[0]).body[0]
+    return next(node.lineno for node in ast.walk(function) if isinstance(node, ast.For))
+
+
+def forward_loop_line() -> int:
+    """The listing line of `forward`'s loop over the window's steps."""
+    return _loop_line(rnn.forward)

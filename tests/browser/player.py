@@ -35,12 +35,6 @@ READ_STATE = """(figure) => ({
   outlined: Object.fromEntries(['is-made', 'is-used'].map((name) => [name, Array.from(
     figure.querySelectorAll('svg.rnn-diagram .' + name), (e) => [e.matches('g.rnn-array') ? 'array' : 'cell',
       e.getAttribute('data-ref'), e.getAttribute('data-t'), e.getAttribute('data-i')].join(':'))])),
-  marks: (() => {
-    if (figure.classList.contains('is-update')) return null; // its states are put together by the script
-    const lis = figure.querySelectorAll('ol.rnn-states[data-program="forward"] > li');
-    const li = lis[Number(figure.getAttribute('data-step'))];
-    return li ? {'is-made': li.getAttribute('data-made'), 'is-used': li.getAttribute('data-used')} : null;
-  })(),
   slider: (figure.querySelector('input[type="range"]') || {value: null}).value,
   hash: location.hash,
 })"""

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from generator.render.program import record_program
+
 from .conftest import Browse
 from .expect import REFS, Expected, cell_text, close, format_number, run_listing
 from .player import Cell, Figure, figures
@@ -330,7 +332,10 @@ def test_every_state_shows_the_traces_numbers(browse: Browse, path: str, name: s
     lines: list[str] = []
     walked = figure.walk()
     assert len(walked) == n
+    # What each state made and used, as the build records it (the page writes them as templates per loop step).
+    marks = [state.attributes() for state in record_program(figure.trace())]
     for k, (state, cells) in enumerate(walked):
+        state["marks"] = {"is-made": marks[k]["data-made"], "is-used": marks[k]["data-used"]}
         assert state["step"] == str(k), f"state {k}: data-step is {state['step']}"
         assert state["slider"] == str(k), f"state {k}: the slider says {state['slider']}"
         current = state["current"]

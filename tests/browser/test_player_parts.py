@@ -9,6 +9,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from generator.render.program import record_program
+
 from .conftest import Browse
 from .player import Figure, figures
 
@@ -32,7 +34,8 @@ def test_the_page_api_gives_each_figure_its_trace_and_state(browse: Browse, path
         assert api is not None, f"window.unrolled.figure({figure.name!r}) is null"
         assert json.loads(api["trace"]) == figure.trace(), f"{figure}: the API's trace is not the inline trace"
         assert (api["step"], api["steps"]) == (figure.step, figure.steps)
-        keys = ["continue", "go", "mode", "sample", "showMode", "showUpdate", "step", "steps", "trace"]
+        keys = ["continue", "go", "input", "mode", "sample", "setInput", "showMode", "showUpdate", "step", "steps",
+                "trace"]
         assert api["keys"] == keys, api["keys"]
     assert page.evaluate("() => window.unrolled.figure('nosuch')") is None
 
@@ -49,8 +52,7 @@ def test_the_page_api_is_live_and_go_moves_the_figure(browse: Browse) -> None:
     assert page.evaluate(step) == 1, "figure(NAME).step does not follow the reader"
     assert page.evaluate(go, 7) == 7
     assert figure.step == 7 and figure.slider.input_value() == "7"
-    assert figure.current_line()["line"] == (
-        figure.root.locator("ol.rnn-states[data-program=forward] > li").nth(7).get_attribute("data-line"))
+    assert figure.current_line()["line"] == str(record_program(figure.trace())[7].line)
     assert page.evaluate(go, -5) == 0 and figure.step == 0
     assert page.evaluate(go, 10**6) == figure.steps - 1 and figure.step == figure.steps - 1
     thrown = page.evaluate("() => { try { window.unrolled.figure('useful').go('3'); return null; }"
@@ -68,12 +70,14 @@ def test_the_page_api_is_live_and_go_moves_the_figure(browse: Browse) -> None:
 
 # --- one figure fails alone ------------------------------------------------------------------------
 
-def _in_figure(name: str, change: Callable[[str], str]) -> Callable[[str], str]:
-    """Apply `change` to the HTML of the figure `name` only."""
+def _in_figure(name: str, change: Callable[[str], str], program: bool = False) -> Callable[[str], str]:
+    """Apply `change` to the HTML of the figure `name` only (or to its forward program, at the end of the page)."""
     def corrupt(html: str) -> str:
-        start = html.index('<figure class="rnn-figure')
-        start = html.index(f'data-rnn="{name}"', start)
-        end = html.index("</figure>", start)
+        begin, close = ('<ol class="rnn-states" data-program="forward"', "</ol>") if program else (
+            '<figure class="rnn-figure', "</figure>")
+        start = html.index(begin)
+        start = html.index(f'data-for="{name}"' if program else f'data-rnn="{name}"', start)
+        end = html.index(close, start)
         changed = change(html[start:end])
         assert changed != html[start:end], "the corruption changed nothing"
         return html[:start] + changed + html[end:]
@@ -90,10 +94,13 @@ CORRUPTIONS = {
 }
 
 
+IN_PROGRAM = ("state on a line the listing lacks", "state making a cell the diagram lacks", "mark with too few values")
+
+
 @pytest.mark.parametrize("corruption", list(CORRUPTIONS))
 def test_a_broken_figure_leaves_the_others_working(browse: Browse, corruption: str) -> None:
     page = browse.open(HOME, fresh=True)
-    corrupt = _in_figure("alternating", CORRUPTIONS[corruption])
+    corrupt = _in_figure("alternating", CORRUPTIONS[corruption], corruption in IN_PROGRAM)
 
     def serve(route: Route) -> None:
         response = route.fetch()

@@ -17,6 +17,8 @@ from playwright.sync_api import Page, expect
 
 from generator.model import rnn
 from generator.render.narration import fill
+from generator.render.program import record_program
+from generator.render.windows import ForwardTemplates, Template, expand
 
 from .conftest import Browse, Server, Site, build_project
 from .expect import TOLERANCE, cell_text, recompute
@@ -129,14 +131,23 @@ def test_the_pages_filled_templates_are_the_builds_sentences_for_every_figure(br
         page = browse.open(path, site=article_site)
         for figure in figures(page):
             trace = figure.trace()
-            states = figure.root.evaluate("""(root) => Array.from(root.querySelectorAll(".rnn-states > li"),
-                (li) => [li.textContent, li.getAttribute("data-say")])""")
-            filled = page.evaluate("([states, trace]) => states.map(([s, t]) => window.unrolled.fill(t || '', trace))",
-                                   [states, trace])
-            for (sentence, template), by_page in zip(states, filled, strict=True):
-                if template is not None and not (by_page == sentence == fill(template, trace)):
+            # The forward program as the page writes it (templates per loop step), expanded for the figure's window.
+            items = figure.root.evaluate("""(root) => Array.from(document.querySelectorAll(
+                '.rnn-programs > [data-program="forward"][data-for="' + root.dataset.rnn + '"] > li'),
+                (li) => [li.getAttribute("data-loop"), li.getAttribute("data-line"), li.getAttribute("data-made") || "",
+                         li.getAttribute("data-used") || "", li.textContent])""")
+            parts: dict[str, list[Template]] = {"before": [], "0": [], "t": [], "after": []}
+            for loop, *fields in items:
+                parts[loop or ("after" if parts["t"] else "before")].append(Template(*fields))
+            templates = ForwardTemplates(*(tuple(parts[k]) for k in ("before", "0", "t", "after")))
+            expanded = [state[3] for state in expand(templates, trace)]
+            filled = page.evaluate("([states, trace]) => states.map((t) => window.unrolled.fill(t, trace))",
+                                   [expanded, trace])
+            built = [state.sentence for state in record_program(trace)]
+            for template, by_page, sentence in zip(expanded, filled, built, strict=True):
+                if not (by_page == sentence == fill(template, trace)):
                     problems.append(f"{path} {figure}: page {by_page!r}, build {sentence!r}")
-            assert sum(t is not None for _, t in states) > 10, f"{path} {figure}: no templates"
+            assert sum("{" in t for t in expanded) > 10, f"{path} {figure}: no templates"
     assert not problems, "\n".join(problems[:20])
 
 

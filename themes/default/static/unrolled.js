@@ -240,7 +240,7 @@
 
   // A program the figure plays: the forward pass, or one training update. Its states, lines, changes, outlines.
   class Program {
-    constructor(figure, name, diagram, forward) {
+    constructor(figure, name, diagram, forward, trace) {
       const list = figure.querySelector('.rnn-states[data-program="' + name + '"]') || document.querySelector(
         '.rnn-programs > [data-program="' + name + '"][data-for="' + CSS.escape(figure.getAttribute("data-rnn")) + '"]');
       const listing = figure.querySelector('.rnn-code[data-program="' + name + '"]');
@@ -252,7 +252,8 @@
       }
       if (!list || !listing) throw new Error("the figure has no " + name + " program");
       this.name = name;
-      this.states = Array.from(list.children, parseState);
+      this.list = list;
+      this.states = name === "forward" ? expandStates(list, trace) : Array.from(list.children, parseState);
       const inside = (list.getAttribute("data-forward") || "").split(" ").map(Number); // at, line offset
       if (forward && inside.length === 2) { // the forward pass inside the update, its lines moved
         this.states.splice(inside[0], 0, ...forward.states.map((state) =>
@@ -428,6 +429,47 @@
     });
   }
 
+  // --- your own input: the forward program of any window, from the page's templates (generator/render/windows.py) ---
+  // A template is a state with $-variables: $t the step, $p the one before, $x $y its input's and target's indices,
+  // $X $Y their characters as the build writes them, $o the one-hot xs, $l the last step, $n the length, $$ a $.
+  const lit = (text) => text.replace(/[{}]/g, "$&$&"); // narration.literal: braces doubled
+
+  function expandStates(list, trace) {
+    const labels = list.getAttribute("data-labels").split("\n"), length = trace.inputs.length;
+    const ends = { l: length - 1, n: length }, parts = { before: [], 0: [], t: [], after: [] };
+    for (const li of list.children) {
+      const loop = li.getAttribute("data-loop");
+      parts[loop !== null ? loop : parts.t.length ? "after" : "before"].push(li);
+    }
+    const states = [];
+    const write = (li, values) => {
+      const sub = (name) => (name ? li.getAttribute(name) || "" : li.textContent).replace(/\$([$tpxyXYoln])/g, (m, v) => (v === "$" ? "$" : values[v]));
+      const marks = (name) => { const text = sub(name); return text ? text.split(" ").map(parseMark) : []; };
+      const template = sub(null), sentence = fill(template, trace);
+      states.push({ line: sub("data-line"), made: marks("data-made"), used: marks("data-used"), sentence: sentence,
+        built: sentence, template: template });
+    };
+    for (const li of parts.before) write(li, ends);
+    for (let t = 0; t < length; t++) {
+      const x = trace.inputs[t], y = trace.targets[t], values = Object.assign({ t: t, p: t - 1, x: x, y: y,
+        X: lit(labels[x]), Y: lit(labels[y]), o: formatVector("xs", labels.map((c, k) => (k === x ? 1 : 0))) }, ends);
+      for (const li of parts[t ? "t" : 0]) write(li, values);
+    }
+    for (const li of parts.after) write(li, ends);
+    return states;
+  }
+
+  // values.character_label for any character (Python's repr): the vocabulary's own come from the page.
+  function characterLabel(ch) {
+    const escapes = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" }, code = ch.codePointAt(0);
+    let body = escapes[ch] || ch;
+    if (!escapes[ch] && ch !== " " && /[\p{C}\p{Z}]/u.test(ch)) {
+      const hex = code.toString(16), width = code < 0x100 ? 2 : code < 0x10000 ? 4 : 8;
+      body = "\\" + (width === 2 ? "x" : width === 4 ? "u" : "U") + hex.padStart(width, "0");
+    }
+    return ch === "'" ? "\"'\"" : "'" + body + "'";
+  }
+
   // The numbers table and the weights list with a trace's values (figure.number_rows and weight_rows).
   function writeNumbers(numbers, trace) {
     numbers.querySelectorAll("tbody tr").forEach((row, t) => {
@@ -493,7 +535,7 @@
       if (n !== this.updates && this.player.mode === "update") this.player.showMode("forward", byReader); // replays the forward pass
       if (n !== this.shown) {
         this.shown = n;
-        this.player.load(n === this.updates ? this.player.built.trace : this.recompute(n));
+        this.player.load(n === this.updates ? this.player.window : this.recompute(n));
         if (byReader) address.follow(this.player);
       }
       const of = (x) => x.toLocaleString("en-US");
@@ -509,7 +551,7 @@
     // The trace of the figure's window after n updates: training carried on from the nearest anchor, or from
     // where the last move left it when that is nearer (playing forward trains each update once).
     recompute(n) {
-      const built = this.player.built.trace, H = built.hidden_state_prev.length, K = built.vocab.length;
+      const built = this.player.window, H = built.hidden_state_prev.length, K = built.vocab.length;
       let anchor = this.replay.anchors[0];
       for (const a of this.replay.anchors) if (a.update <= n) anchor = a;
       const last = this.last;
@@ -563,14 +605,6 @@
     let total = 0;
     const running = z.map((v) => (total += Math.exp(v - top)));
     return running.findIndex((below) => u * total < below);
-  }
-
-  // values.character_label: a character as Python's repr writes it: 'a', ' ', '\n', '\x00', '\u2028', "'".
-  function characterLabel(c) {
-    const n = c.codePointAt(0), width = n < 256 ? 2 : n < 65536 ? 4 : 8;
-    const text = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", " ": " " }[c] ||
-      (/[\p{C}\p{Z}]/u.test(c) ? "\\" + "xuU"[width >> 2] + n.toString(16).padStart(width, 0) : c);
-    return c === "'" ? "\"'\"" : "'" + text + "'";
   }
 
   api.label = characterLabel;
@@ -736,6 +770,125 @@
     }
   }
 
+  // "Input sequence": the reader's own window. The forward pass is replayed on it from the figure's
+  // hidden_state_prev with the weights shown; the diagram shows its steps, the player its states, the table its rows.
+  class InputBox {
+    constructor(player, el) {
+      const svg = player.svg;
+      this.player = player;
+      this.box = el.querySelector(".rnn-in");
+      this.say = el.querySelector(".rnn-in-say");
+      this.arrows = svg.querySelector(".rnn-arrows");
+      this.paths = (this.arrows.getAttribute("data-d") || this.arrows.getAttribute("d")).match(/M[^M]*/g) || [];
+      this.widths = svg.getAttribute("data-widths").split(" ").map(Number); // per window length, as the build lays out
+      this.longest = this.widths.length + 1; // characters: the widest window and its last target
+      this.built = { width: Number(svg.getAttribute("width")), style: player.figure.getAttribute("style") };
+      this.labels = player.built.forward.list.getAttribute("data-labels").split("\n");
+      this.columns = Array.from(svg.children).filter((e) => e.hasAttribute("data-t")); // a step's arrays and labels
+      this.cells = Array.from(player.diagram.cells.values()).filter((c) => c.t !== null && !c.el.closest(".rnn-grads"));
+    }
+
+    // Why a text cannot be shown (every character of the vocabulary, 2 to `longest` of them), or null.
+    problem(text) {
+      const vocab = this.player.built.trace.vocab, chars = Array.from(text);
+      const unknown = chars.filter((c, n) => vocab.indexOf(c) < 0 && chars.indexOf(c) === n);
+      if (unknown.length) {
+        return "Not in the vocabulary (" + this.labels.join(", ") + "): " + unknown.map(characterLabel).join(", ") + ".";
+      }
+      if (chars.length < 2 || chars.length > this.longest) {
+        return "Type 2 to " + this.longest + " characters (" + chars.length + " now): each but the last is read, " +
+          "each but the first is its target.";
+      }
+      return null;
+    }
+
+    submit() {
+      this.show(this.box.value, "", true);
+    }
+
+    // Show the window `text` spells (null: the author's), or say why not and change nothing. True when shown.
+    show(text, note, byReader) {
+      const player = this.player, problem = text === null ? null : this.problem(text);
+      if (problem) {
+        this.say.textContent = problem;
+        return problem;
+      }
+      const built = player.built.trace, codes = Array.from(text || "", (c) => built.vocab.indexOf(c));
+      const inputs = codes.slice(0, -1), targets = codes.slice(1);
+      let window = built; // the author's window, typed or not, keeps numpy's own numbers (tanh may differ in its last bit)
+      if (text !== null && (inputs.join() !== built.inputs.join() || targets.join() !== built.targets.join())) {
+        window = Object.assign({}, built, { inputs: inputs, targets: targets });
+        window.steps = forwardSteps(window, window.params);
+      }
+      if (player.mode === "update") player.showMode("forward", byReader);
+      player.pause();
+      player.input = text;
+      player.window = window;
+      const timeline = player.timeline, length = window.inputs.length;
+      const trace = timeline && timeline.shown !== timeline.updates ? timeline.recompute(timeline.shown) : window;
+      this.layOut(window);
+      for (const cell of this.cells) { // what each cell holds at the end, before the program reads it
+        const v = cell.t < length ? valueAt(trace, cell.ref, cell.t, cell.i) : null;
+        cell.final = v === null || trace === built ? cell.built : v === undefined
+          ? { text: this.labels[window.targets[cell.t]], value: null } : { text: formatValue(cell.ref, v), value: String(v) };
+      }
+      const program = window === built ? player.built.forward : new Program(player.figure, "forward", player.diagram, null, window);
+      player.programs.set("forward", program);
+      player.use(program);
+      player.step = player.steps - 1;
+      player.scrub.max = player.steps - 1;
+      player.figure.setAttribute("data-steps", player.steps);
+      if (window !== built) this.rows(window);
+      player.load(trace);
+      for (const cell of this.cells) cell.paint(player.step);
+      this.box.value = text === null ? this.box.defaultValue : text;
+      this.say.textContent = note || (text === null ? "" : "Training step brings back the network's own window.");
+      if (byReader) address.follow(player);
+      player.emit("input");
+      return true;
+    }
+
+    // The diagram for a window of this length: its steps' columns shown, the rest hidden; its width and arrows.
+    layOut(window) {
+      const length = window.inputs.length, svg = this.player.svg, width = this.widths[length - 1];
+      for (const el of this.columns) {
+        const t = Number(el.getAttribute("data-t")), shown = t < length;
+        if (shown === el.hasAttribute("display")) {
+          if (shown) el.removeAttribute("display");
+          else el.setAttribute("display", "none");
+        }
+        if (el.getAttribute("data-ref") === "inputs") el.textContent = shown ? this.labels[window.inputs[t]] : "";
+      }
+      const d = this.paths.slice(0, this.paths.length / this.widths.length * length).join("");
+      if (this.arrows.getAttribute("d") !== d) this.arrows.setAttribute("d", d);
+      const box = svg.getAttribute("viewBox").split(" ");
+      box[2] = width;
+      svg.setAttribute("viewBox", box.join(" "));
+      svg.setAttribute("width", width);
+      svg.setAttribute("aria-label", svg.getAttribute("aria-label").replace(/over \d+ steps/, "over " + length + " steps"));
+      const figure = this.player.figure;
+      if (width === this.built.width) figure.setAttribute("style", this.built.style); // as the build wrote it
+      else figure.style.setProperty("--w", width + "px");
+      this.player.fit();
+    }
+
+    // The table's rows for the window (figure.number_rows): one per step, numbers written by writeNumbers.
+    rows(window) {
+      const rows = this.player.numbers.querySelector("tbody").getElementsByTagName("tr");
+      while (rows.length > window.inputs.length) {
+        const row = rows[rows.length - 1];
+        row.previousSibling.remove();
+        row.remove();
+      }
+      while (rows.length < window.inputs.length) rows[rows.length - 1].after("\n", rows[rows.length - 1].cloneNode(true));
+      Array.from(rows, (row, t) => {
+        row.children[0].textContent = t;
+        row.children[1].textContent = this.labels[window.inputs[t]];
+        row.children[6].textContent = this.labels[window.targets[t]];
+      });
+    }
+  }
+
   // One figure: its program, its diagram, its controls, and where the reader is in it.
   class Player {
     constructor(figure) {
@@ -763,7 +916,7 @@
         '.rnn-programs > svg[data-grads-for="' + CSS.escape(this.name) + '"] > .rnn-grads');
       if (gradients) this.svg.appendChild(gradients);
       this.diagram = new Diagram(this.svg, this.trace);
-      const forward = new Program(figure, "forward", this.diagram);
+      const forward = new Program(figure, "forward", this.diagram, null, this.trace);
       this.programs = new Map([["forward", forward], ["update", new Program(figure, "update", this.diagram, forward)]]);
       this.mode = figure.getAttribute("data-show") === "update" ? "update" : "forward";
       this.use(this.programs.get(this.mode));
@@ -799,6 +952,13 @@
           player.guard(() => { player.pause(); player.go(k); })();
           return player.step;
         },
+        get input() { return player.input; },
+        setInput(text) { // the reader's own sequence (null: the author's window): true, or why it cannot be shown
+          if (text !== null && typeof text !== "string") throw new TypeError("setInput(text) takes a string or null");
+          let result = true;
+          player.guard(() => { result = player.setInput(text); })();
+          return result;
+        },
         showUpdate(n) { // the network after n training updates (snapped to a checkpoint where the figure snaps)
           if (typeof n !== "number" || !Number.isInteger(n)) throw new TypeError("showUpdate(n) takes a whole number");
           if (!player.timeline) throw new Error("the figure " + player.name + " is not trained");
@@ -819,9 +979,17 @@
       });
       const timeline = figure.querySelector(".rnn-timeline");
       this.built = { trace: this.trace, table: this.numbers.querySelector("tbody").innerHTML,
-        weights: this.numbers.querySelector(".rnn-weights").innerHTML };
+        weights: this.numbers.querySelector(".rnn-weights").innerHTML, forward: forward };
+      this.window = this.trace; // the shown window at the trained weights
+      this.input = null; // the reader's own sequence, or null for the author's window
+      this.entry = new InputBox(this, part(".rnn-entry"));
       this.timeline = timeline && this.trace.training.replay ? new Timeline(this, timeline) : null;
       this.writer = new Writer(this);
+    }
+
+    // The reader's own input (null: the author's window): true, or the message that says why it is refused.
+    setInput(text) {
+      return this.entry.show(text, "");
     }
 
     // Show another trace of the same window (other weights): every cell, the numbers table and the sentences.
@@ -829,8 +997,8 @@
     load(trace) {
       const built = trace === this.built.trace, replayed = []; // the forward pass's cells: the replay's to change
       for (const cell of this.diagram.cells.values()) {
-        const v = cell.built.value === null ? undefined : valueAt(trace, cell.ref, cell.t, cell.i, cell.j);
-        if (v === undefined) continue; // targets (characters) and the training step's gradients stay as built
+        const v = valueAt(trace, cell.ref, cell.t, cell.i, cell.j);
+        if (v === undefined) continue; // targets (characters), steps past the window and the gradients stay
         cell.final = built ? cell.built : { text: formatValue(cell.ref, v), value: String(v) };
         replayed.push(cell);
       }
@@ -921,6 +1089,7 @@
     // Switch program, showing its last state.
     showMode(mode, byReader) {
       if (mode === this.mode) return;
+      if (mode === "update" && this.input !== null) this.entry.show(null, "The training step trains on the network's own window.");
       // The training step is the trained network's next update: bring the replay back to the trained network.
       if (mode === "update" && this.timeline && this.timeline.shown !== this.timeline.updates) {
         this.timeline.pause();
@@ -1087,6 +1256,7 @@
       else if (action === "back") this.stepBy(-1);
       else if (action === "play") this.toggle();
       else if (action === "forward") this.stepBy(1);
+      else if (action === "reset") this.entry.show(null, "", true);
     }
 
     onScrub(event) {
@@ -1102,6 +1272,7 @@
     // Keys anywhere in the figure but the slider and the select, which keep their own.
     onKey(event) {
       const tag = event.target.tagName, key = event.key;
+      if (event.target === this.entry.box && key === "Enter") { this.entry.submit(); event.preventDefault(); return; }
       if (event.altKey || event.ctrlKey || event.metaKey || tag === "INPUT" || tag === "SELECT") return;
       if (event.target === this.stage && key.indexOf("Arrow") === 0) return; // arrows scroll a wide diagram
       if (key === "ArrowLeft") this.stepBy(-1);
@@ -1144,20 +1315,25 @@
         const mode = player.mode === "update" ? ":update" : "";
         const update = player.timeline && player.timeline.shown !== player.timeline.updates
           ? ":u=" + player.timeline.shown : "";
-        history.replaceState(history.state, "", "#" + player.name + mode + update + ":" + player.step);
+        const input = player.input === null ? "" : ":in=" + encodeURIComponent(player.input);
+        history.replaceState(history.state, "", "#" + player.name + mode + update + input + ":" + player.step);
       } catch (e) { /* some browsers refuse it on file:// */ }
     },
 
     // #NAME:K opens that figure at state K of the program it shows, #NAME:forward:K and #NAME:update:K at
-    // state K of that program, and #NAME:u=N:K at state K after N training updates; each scrolls to it.
+    // state K of that program, #NAME:u=N:K at state K after N training updates, and :in=TEXT (percent-encoded)
+    // before :K on the reader's own input; each scrolls to it.
     open() {
-      const match = /^#([A-Za-z0-9_-]+)(?::(forward|update))?(?::u=(\d+))?:(\d+)$/.exec(location.hash);
+      const match = /^#([A-Za-z0-9_-]+)(?::(forward|update))?(?::u=(\d+))?(?::in=([^:]*))?:(\d+)$/.exec(location.hash);
       const player = match && players.get(match[1]);
       if (!player) return;
       player.guard(() => {
         if (match[2]) player.showMode(match[2]);
         if (player.timeline) player.timeline.show(match[3] === undefined ? player.timeline.updates : Number(match[3]));
-        player.go(Number(match[4]));
+        let input = null;
+        try { input = match[4] === undefined ? null : decodeURIComponent(match[4]); } catch (e) { /* not an input */ }
+        if (input !== player.input) player.entry.show(input, "");
+        player.go(Number(match[5]));
       })();
       player.figure.scrollIntoView();
     },
