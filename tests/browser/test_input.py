@@ -267,7 +267,7 @@ def test_keyboard_only(browse: Browse, article_site: Site) -> None:
     assert page.evaluate("window.unrolled.figure('untrained').step") == steps - 3
     page.keyboard.press("Enter")  # Reset
     assert page.evaluate("window.unrolled.figure('untrained').input") is None
-    assert box.get_attribute("id") == page.locator("#untrained label").get_attribute("for")
+    assert box.get_attribute("id") == page.locator("#untrained .rnn-entry label").get_attribute("for")
 
 
 @pytest.mark.parametrize(("scheme", "width"), [("light", 1280), ("dark", 1280)])
