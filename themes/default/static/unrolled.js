@@ -122,7 +122,7 @@
   class Cell {
     constructor(el, position, trace) {
       this.el = el;
-      this.text = el.querySelector("text");
+      this.text = el.querySelector("text"); // null for a heat map's tile
       this.ref = el.getAttribute("data-ref");
       this.t = numberAttribute(el, "data-t");
       this.i = numberAttribute(el, "data-i");
@@ -132,7 +132,7 @@
       // gradients); the forward pass's cells take theirs from the trace, at full precision.
       const value = el.hasAttribute("data-value") ? undefined : valueAt(trace, this.ref, this.t, this.i, this.j);
       if (value !== undefined) el.setAttribute("data-value", String(value));
-      this.final = { text: this.text.textContent, value: el.getAttribute("data-value") }; // as the build drew it
+      this.final = { text: this.text ? this.text.textContent : "", value: el.getAttribute("data-value") }; // as built
       this.built = this.final;
       this.shown = { text: this.final.text, value: this.final.value, empty: el.classList.contains("is-empty"),
         tone: (TONE.exec(el.getAttribute("class")) || ["", ""])[1] };
@@ -152,7 +152,7 @@
       for (const c of this.changes) if (c.step <= k) change = c;
       const final = change ? change.value === null : this.given, empty = !change && !this.given;
       const value = empty ? null : final ? this.final.value : change.value;
-      const text = empty ? "" : final ? this.final.text : formatValue(this.ref, Number(value));
+      const text = empty || !this.text ? "" : final ? this.final.text : formatValue(this.ref, Number(value));
       const tone = value === null ? "" : toneOf(this.ref, Number(value));
       const shown = this.shown;
       if (text !== shown.text) this.text.textContent = shown.text = text;
@@ -176,21 +176,124 @@
     return final !== null && Object.is(Number(value), Number(final)) ? final : value;
   }
 
+  // --- heat maps (generator/render/diagram.py): an array too big for numbers, a tile per value ---
+  const SVG_NS = "http://www.w3.org/2000/svg";
+
+  // diagram.top_rows: the target's row, then the `top` most probable others (ties: the lower index first).
+  function topRows(probabilities, target, top) {
+    const others = [];
+    for (let i = 0; i < probabilities.length; i++) if (i !== target) others.push(i);
+    others.sort((a, b) => probabilities[b] - probabilities[a] || a - b);
+    return [target].concat(others.slice(0, top));
+  }
+
+  // Draw a heat map's tiles from its data-heat "x y pitch-x pitch-y rows columns" (columns 0: a vector); a
+  // gradient's values come in data-v ("!" after a clipped one), the others' from the trace (Cell reads them).
+  function drawHeat(g, trace) {
+    const [x, y, dx, dy, rows, columns] = g.getAttribute("data-heat").split(" ").map(Number);
+    const values = g.hasAttribute("data-v") ? g.getAttribute("data-v").split(" ") : null;
+    const ref = g.getAttribute("data-ref"), t = g.getAttribute("data-t"), tiles = document.createDocumentFragment();
+    for (let n = 0; n < rows * Math.max(columns, 1); n++) {
+      const i = columns ? Math.floor(n / columns) : n, j = columns ? n % columns : 0, tile = document.createElementNS(SVG_NS, "rect");
+      tile.setAttribute("class", "rnn-cell");
+      tile.setAttribute("data-ref", ref);
+      if (t !== null) tile.setAttribute("data-t", t);
+      tile.setAttribute("data-i", i);
+      if (columns) tile.setAttribute("data-j", j);
+      tile.setAttribute("x", x + j * dx);
+      tile.setAttribute("y", y + i * dy);
+      tile.setAttribute("width", dx - 1);
+      tile.setAttribute("height", dy - 1);
+      const clipped = values !== null && values[n].slice(-1) === "!";
+      const value = values ? values[n].replace("!", "") : valueAt(trace, ref, t === null ? null : Number(t), i, columns ? j : null);
+      tile.setAttribute("data-value", value);
+      const tone = toneOf(ref, Number(value));
+      if (tone) tile.classList.add(tone);
+      if (clipped) tile.classList.add("is-clipped");
+      tiles.appendChild(tile);
+    }
+    g.appendChild(tiles);
+  }
+
+  // Arrow keys move the focus between the tiles of one quantity: up and down its rows, left and right along its
+  // columns (a matrix) or its time steps. Each quantity is one stop of the Tab order (its first tile at start).
+  function heatMove(player, event) {
+    const cell = player.diagram.cells.get(event.target), key = event.key;
+    if (!cell || cell.text || ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"].indexOf(key) < 0) return false;
+    const down = key === "ArrowDown" ? 1 : key === "ArrowUp" ? -1 : 0, right = key === "ArrowRight" ? 1 : key === "ArrowLeft" ? -1 : 0;
+    const across = cell.j !== null, t = across || cell.t === null ? cell.t : cell.t + right;
+    const row = player.diagram.elements.get(elementKey(cell.ref, t, cell.i + down)) || [];
+    const next = row.find((other) => other.j === (across ? cell.j + right : null));
+    event.preventDefault();
+    if (next && !next.text) {
+      cell.el.setAttribute("tabindex", "-1");
+      heatStop(next);
+      next.el.focus(); // its tooltip (Player.showTip) shows the value and names it for screen readers
+    }
+    return true;
+  }
+
+  // The one tile of a quantity in the Tab order.
+  function heatStop(cell) {
+    cell.el.setAttribute("tabindex", "0");
+    cell.el.setAttribute("role", "img");
+    cell.el.setAttribute("aria-label", cell.name());
+  }
+
+  // One Tab stop per heat-mapped quantity: its first tile.
+  function heatStops(diagram) {
+    const seen = new Set();
+    for (const cell of diagram.cells.values()) {
+      if (!cell.text && !seen.has(cell.ref)) heatStop(cell);
+      seen.add(cell.ref);
+    }
+  }
+  // --- end heat maps ---
+
   // The diagram's arrays and cells, indexed by quantity, time step and element ("ref:t", "ref:t:i").
   class Diagram {
     constructor(svg, trace) {
       this.arrays = new Map(); // "ref:t" -> {el: g.rnn-array, cells}
       this.elements = new Map(); // "ref:t:i" -> the cells of element i (a matrix row holds several)
       this.cells = new Map(); // g.rnn-cell -> its Cell
+      this.rows = JSON.parse(svg.getAttribute("data-rows") || "null"); // a collapsed column's row names
+      for (const g of svg.querySelectorAll(".rnn-heat")) drawHeat(g, trace);
       for (const g of svg.querySelectorAll(".rnn-array")) {
+        const size = numberAttribute(g, "data-n"); // a collapsed column: its cells sit at their data-i
         const cells = Array.from(g.querySelectorAll(".rnn-cell"), (el, position) => new Cell(el, position, trace));
-        this.arrays.set(arrayKey(g.getAttribute("data-ref"), numberAttribute(g, "data-t")), { el: g, cells: cells });
+        if (size !== null) for (const cell of cells) cell.position = cell.i;
+        this.arrays.set(arrayKey(g.getAttribute("data-ref"), numberAttribute(g, "data-t")),
+          { el: g, cells: cells, size: size === null ? cells.length : size });
         for (const cell of cells) {
-          const element = elementKey(cell.ref, cell.t, cell.i);
-          if (!this.elements.has(element)) this.elements.set(element, []);
-          this.elements.get(element).push(cell);
+          this.index(cell);
           this.cells.set(cell.el, cell);
         }
+      }
+    }
+
+    index(cell) {
+      const element = elementKey(cell.ref, cell.t, cell.i);
+      if (!this.elements.has(element)) this.elements.set(element, []);
+      this.elements.get(element).push(cell);
+    }
+
+    // A collapsed column shows the target's row and the most probable others: pick them again for `trace`.
+    repick(trace) {
+      for (const array of this.arrays.values()) {
+        const el = array.el, ref = el.getAttribute("data-ref"), t = numberAttribute(el, "data-t");
+        if (!el.hasAttribute("data-top") && !(ref === "xs" && el.hasAttribute("data-n"))) continue;
+        const rows = ref === "xs" ? [trace.inputs[t]]
+          : topRows(trace.steps[t].probabilities, trace.targets[t], numberAttribute(el, "data-top"));
+        array.cells.forEach((cell, n) => {
+          if (cell.i === rows[n]) return;
+          const old = this.elements.get(elementKey(cell.ref, cell.t, cell.i));
+          old.splice(old.indexOf(cell), 1);
+          cell.i = cell.position = rows[n];
+          cell.el.setAttribute("data-i", rows[n]);
+          this.index(cell);
+          if (ref === "xs") cell.built = { text: this.rows[rows[n]], value: cell.built.value };
+          else cell.el.querySelector(".rnn-row").textContent = this.rows[rows[n]];
+        });
       }
     }
 
@@ -222,10 +325,13 @@
         for (const mark of state.made) {
           const cells = this.cellsOf(mark);
           if (mark.values && mark.values[0].charAt(0) === "@") { // "=@ref:t": that array's final values
-            mark.values = this.cellsOf(parseMark(mark.values[0].slice(1))).map((cell) => cell.final.value);
+            const source = parseMark(mark.values[0].slice(1)), values = new Array(this.arrays.get(arrayKey(source.ref, source.t)).size);
+            for (const cell of this.cellsOf(source)) values[cell.position] = cell.final.value;
+            mark.values = values;
           }
-          if (mark.values && mark.values.length !== cells.length) {
-            throw new Error("state " + step + " gives " + mark.values.length + " values to " + cells.length + " cells");
+          const size = mark.i === null ? this.arrays.get(arrayKey(mark.ref, mark.t)).size : cells.length;
+          if (mark.values && mark.values.length !== size) {
+            throw new Error("state " + step + " gives " + mark.values.length + " values to " + size + " cells");
           }
           for (const cell of cells) {
             if (!into.has(cell)) into.set(cell, []);
@@ -623,10 +729,11 @@
     // The build's own trace puts back exactly what the build wrote.
     load(trace) {
       const built = trace === this.built.trace, replayed = []; // the forward pass's cells: the replay's to change
+      this.diagram.repick(trace);
       for (const cell of this.diagram.cells.values()) {
         const v = cell.built.value === null ? undefined : valueAt(trace, cell.ref, cell.t, cell.i, cell.j);
         if (v === undefined) continue; // targets (characters) and the training step's gradients stay as built
-        cell.final = built ? cell.built : { text: formatValue(cell.ref, v), value: String(v) };
+        cell.final = built || String(v) === cell.built.value ? cell.built : { text: formatValue(cell.ref, v), value: String(v) };
         replayed.push(cell);
       }
       for (const state of this.states) state.sentence = built || !state.template ? state.built : fill(state.template, trace);
@@ -649,6 +756,7 @@
       this.figure.appendChild(this.tip);
       for (const type of Object.keys(this.listeners)) this.figure.addEventListener(type, this.listeners[type]);
       for (const el of this.focusable()) el.setAttribute("tabindex", "-1");
+      heatStops(this.diagram);
       this.figure.classList.add("is-live");
       if (this.mode === "update") for (const cell of this.diagram.cells.values()) cell.paint(this.step); // new weights
       this.showState(this.step);
@@ -859,6 +967,7 @@
       if (value === null) return;
       const shown = formatValue(cell.ref, Number(value)); // as everywhere, then the full value when it says more
       this.tip.textContent = cell.name() + " = " + shown + (Number(shown) === Number(value) ? "" : " (" + value + ")");
+      if (!cell.text) el.setAttribute("aria-label", this.tip.textContent); // a heat tile says its value
       const box = el.getBoundingClientRect(), frame = this.figure.getBoundingClientRect();
       const half = this.tip.offsetWidth / 2, centre = box.left + box.width / 2 - frame.left;
       this.tip.style.left = Math.max(half + 4, Math.min(frame.width - half - 4, centre)) + "px";
@@ -897,6 +1006,7 @@
     onKey(event) {
       const tag = event.target.tagName, key = event.key;
       if (event.altKey || event.ctrlKey || event.metaKey || tag === "INPUT" || tag === "SELECT") return;
+      if (heatMove(this, event)) return;
       if (event.target === this.stage && key.indexOf("Arrow") === 0) return; // arrows scroll a wide diagram
       if (key === "ArrowLeft") this.stepBy(-1);
       else if (key === "ArrowRight") this.stepBy(1);
