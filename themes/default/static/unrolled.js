@@ -194,16 +194,14 @@
     const values = g.hasAttribute("data-v") ? g.getAttribute("data-v").split(" ") : null;
     const ref = g.getAttribute("data-ref"), t = g.getAttribute("data-t"), tiles = document.createDocumentFragment();
     for (let n = 0; n < rows * Math.max(columns, 1); n++) {
-      const i = columns ? Math.floor(n / columns) : n, j = columns ? n % columns : 0, tile = document.createElementNS(SVG_NS, "rect");
+      // a path, not a rect: the stylesheet's `.is-used rect` rules would restyle every tile of an outlined array
+      const i = columns ? Math.floor(n / columns) : n, j = columns ? n % columns : 0, tile = document.createElementNS(SVG_NS, "path");
       tile.setAttribute("class", "rnn-cell");
       tile.setAttribute("data-ref", ref);
       if (t !== null) tile.setAttribute("data-t", t);
       tile.setAttribute("data-i", i);
       if (columns) tile.setAttribute("data-j", j);
-      tile.setAttribute("x", x + j * dx);
-      tile.setAttribute("y", y + i * dy);
-      tile.setAttribute("width", dx - 1);
-      tile.setAttribute("height", dy - 1);
+      tile.setAttribute("d", "M" + (x + j * dx) + " " + (y + i * dy) + "h" + (dx - 1) + "v" + (dy - 1) + "h" + (1 - dx) + "z");
       const clipped = values !== null && values[n].slice(-1) === "!";
       const value = values ? values[n].replace("!", "") : valueAt(trace, ref, t === null ? null : Number(t), i, columns ? j : null);
       tile.setAttribute("data-value", value);
