@@ -155,7 +155,7 @@
       const text = empty || !this.text ? "" : final ? this.final.text : formatValue(this.ref, Number(value));
       const tone = value === null ? "" : toneOf(this.ref, Number(value));
       const shown = this.shown;
-      if (text !== shown.text) this.text.textContent = shown.text = text;
+      if (this.text && text !== shown.text) this.text.textContent = shown.text = text;
       if (empty !== shown.empty) this.el.classList.toggle("is-empty", shown.empty = empty);
       if (tone !== shown.tone) {
         if (shown.tone) this.el.classList.remove(shown.tone);
