@@ -11,7 +11,7 @@ from playwright.sync_api import Locator, Page
 from .expect import Expected, Key, recompute
 
 READ_CELLS = """(figure) => Array.from(
-  figure.querySelectorAll('svg.rnn-diagram g[data-ref]'),
+  figure.querySelectorAll('svg.rnn-diagram g[data-ref], svg.rnn-diagram .rnn-heat > .rnn-cell'),
   (g) => g).filter((g) => (g.hasAttribute('data-t') || g.hasAttribute('data-i'))
                           && !g.querySelector('g[data-ref]')
                           && (figure.classList.contains('is-update') || !g.closest('.rnn-grads'))).map((g) => {
@@ -19,7 +19,7 @@ READ_CELLS = """(figure) => Array.from(
     return {
       ref: g.getAttribute('data-ref'), t: g.getAttribute('data-t'), i: g.getAttribute('data-i'),
       j: g.getAttribute('data-j'), value: g.getAttribute('data-value'),
-      text: text ? text.textContent.trim() : null,
+      text: text ? text.textContent.trim() : null, tile: g.parentNode.classList.contains('rnn-heat'),
     };
   })"""
 
@@ -77,6 +77,7 @@ class Cell:
     j: int | None
     value: str | None
     text: str | None
+    tile: bool = False  # a heat map's tile: a colour, no text (its value in the tooltip and the tables)
 
     @property
     def key(self) -> Key:
@@ -142,7 +143,7 @@ class Figure:
 
     @staticmethod
     def _cell(c: dict[str, Any]) -> Cell:
-        return Cell(c["ref"], _int(c["t"]), _int(c["i"]), _int(c["j"]), c["value"], c["text"])
+        return Cell(c["ref"], _int(c["t"]), _int(c["i"]), _int(c["j"]), c["value"], c["text"], c["tile"])
 
     def state(self) -> dict[str, Any]:
         """data-step, data-steps, the aria-current elements, the sentence and location.hash, at once."""
