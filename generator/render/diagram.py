@@ -76,15 +76,16 @@ def _attributes(pairs: dict[str, object]) -> str:
 
 
 def _cell(x: float, y: float, width: float, ref: str, value: float | None, text: str,
-          t: int | None = None, i: int | None = None, j: int | None = None, kind: str = "",
+          i: int | None = None, j: int | None = None, kind: str = "",
           gradient: bool = False, row: str | None = None) -> str:
     """One number: a tile coloured by its value's class, with its formatted text (and `row`, its row's name, left).
 
-    `kind` adds classes: `is-clipped` adds the clipping marker (a gradient's cells sit in `g.rnn-grads`).
+    `kind` adds classes: `is-clipped` adds the clipping marker (a gradient's cells sit in `g.rnn-grads`). Its time
+    step is its array's `data-t` (the script copies it onto the cell: the page is lighter without it).
     """
     colour = tone(ref, value) if value is not None else ""
     css = " ".join(part for part in ("rnn-cell", kind, colour) if part)
-    attributes: dict[str, object] = {"class": css, "data-ref": ref, "data-t": t, "data-i": i, "data-j": j}
+    attributes: dict[str, object] = {"class": css, "data-ref": ref, "data-i": i, "data-j": j}
     if value is not None and ref not in IN_TRACE:
         attributes["data-value"] = repr(value)  # the script sets the others' from the inline trace
     attributes["transform"] = f"translate({x:g} {y:g})"
@@ -95,13 +96,11 @@ def _cell(x: float, y: float, width: float, ref: str, value: float | None, text:
             f"<text x=\"{width / 2:g}\" y=\"14\">{escape(text)}</text>{name}{marker}</g>")
 
 
-def _group(x: float, y: float, width: float, rows: int, ref: str, cells: Sequence[str],
-           t: int | None = None, extra: dict[str, object] | None = None) -> str:
-    """A whole array: its cells with a frame the stylesheet outlines when the array is in play."""
-    frame = (f'<rect class="rnn-frame" x="{x - 3:g}" y="{y - 3:g}" width="{width + 6:g}" '
-             f'height="{rows * ROW - 2 + 6}" rx="5"/>')
+def _group(ref: str, cells: Sequence[str], t: int | None = None, extra: dict[str, object] | None = None) -> str:
+    """A whole array: its cells (the script draws the frame it outlines when the array is in play: without the
+    script nothing is ever in play, and the page is lighter)."""
     attributes = _attributes({"class": "rnn-array", "data-ref": ref, "data-t": t, **(extra or {})})
-    return f'<g {attributes}>{frame}{"".join(cells)}</g>'
+    return f'<g {attributes}>{"".join(cells)}</g>'
 
 
 def _heat(x: float, y: float, ref: str, rows: list[list[float]], matrix: bool, t: int | None = None,
@@ -137,10 +136,10 @@ def _matrix(x: float, y: float, ref: str, rows: list[list[float]], columns: bool
         return "is-clipped" if clipped and ([i, j] if columns else i) in clipped else ""
 
     pitch = GRADIENT_W + 2 if clipped is not None else WEIGHT_W
-    cells = [_cell(x + j * pitch, y + i * ROW, pitch - 2, ref, v, format_quantity(ref, v), None, i,
+    cells = [_cell(x + j * pitch, y + i * ROW, pitch - 2, ref, v, format_quantity(ref, v), i,
                    j if columns else None, css(i, j), bool(clipped is not None))
              for i, row in enumerate(rows) for j, v in enumerate(row)]
-    return _group(x, y, len(rows[0]) * pitch - 2, len(rows), ref, cells)
+    return _group(ref, cells)
 
 
 def _is_heat(rows: int, columns: int = 1) -> bool:
@@ -189,21 +188,20 @@ class _Layout:
         if ref not in VOCAB_COLUMNS and self.heat_hidden:
             return _heat(x, y, ref, [[v] for v in values], False, t, STEP_W)
         if ref not in VOCAB_COLUMNS or not self.collapsed:
-            cells = [_cell(x, y + i * ROW, STEP_W, ref, v, format_quantity(ref, v), t, i)
+            cells = [_cell(x, y + i * ROW, STEP_W, ref, v, format_quantity(ref, v), i)
                      for i, v in enumerate(values)]
-            return _group(x, y, STEP_W, len(values), ref, cells, t)
+            return _group(ref, cells, t)
         size: dict[str, object] = {"data-n": len(values)}  # the cells' data-i say where they sit in the whole array
         if ref == "xs":
             index = self.trace["inputs"][t or 0]
-            return _group(x, y, STEP_W, 1, ref, [_cell(x, y, STEP_W, ref, values[index], self.vocab[index], t, index)],
-                          t, size)
+            return _group(ref, [_cell(x, y, STEP_W, ref, values[index], self.vocab[index], index)], t, size)
         rows = self.shown[t or 0]
-        cells = [_cell(x, y + n * ROW, STEP_W, ref, values[i], format_quantity(ref, values[i]), t, i,
+        cells = [_cell(x, y + n * ROW, STEP_W, ref, values[i], format_quantity(ref, values[i]), i,
                        kind="is-target" if n == 0 else "", row=self.vocab[i]) for n, i in enumerate(rows)]
         more = _label(x + STEP_W / 2, y + len(rows) * ROW + 14, f"+ {len(values) - len(rows)} more",
                       "anchor-middle muted")
         top = {**size, "data-top": TOP_ROWS} if ref in IN_TRACE else size  # the script re-picks them on a replay
-        return _group(x, y, STEP_W, len(rows), ref, cells, t, top) + more
+        return _group(ref, cells, t, top) + more
 
     def network(self) -> tuple[float, float]:
         """Draw the unrolled network; return its width and height."""
@@ -234,8 +232,8 @@ class _Layout:
             for t in range(self.steps):
                 value = steps[t]["loss"] if ref == "loss" else None
                 text = format_quantity(ref, value) if value is not None else self.vocab[trace["targets"][t]]
-                cell = _cell(self.step_x(t), y, STEP_W, ref, value, text, t)
-                self.parts.append(_group(self.step_x(t), y, STEP_W, 1, ref, [cell], t))
+                cell = _cell(self.step_x(t), y, STEP_W, ref, value, text)
+                self.parts.append(_group(ref, [cell], t))
             y += ROW + 4
         return self.step_x(self.steps - 1) + STEP_W, y
 

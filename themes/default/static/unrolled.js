@@ -124,7 +124,8 @@
       this.el = el;
       this.text = el.querySelector("text"); // null for a heat map's tile
       this.ref = el.getAttribute("data-ref");
-      this.t = numberAttribute(el, "data-t");
+      this.t = numberAttribute(el.parentNode, "data-t"); // its array's step, written on the cell for readers of the page
+      if (this.t !== null) el.setAttribute("data-t", this.t);
       this.i = numberAttribute(el, "data-i");
       this.j = numberAttribute(el, "data-j");
       this.position = position; // its place in the array, row by row, as a mark's values list it
@@ -176,77 +177,64 @@
     return final !== null && Object.is(Number(value), Number(final)) ? final : value;
   }
 
-  // --- heat maps (generator/render/diagram.py): an array too big for numbers, a tile per value ---
-  const SVG_NS = "http://www.w3.org/2000/svg";
-
+  // --- big arrays (generator/render/diagram.py): collapsed columns, heat maps, and every array's frame ---
   // diagram.top_rows: the target's row, then the `top` most probable others (ties: the lower index first).
-  function topRows(probabilities, target, top) {
-    const others = [];
-    for (let i = 0; i < probabilities.length; i++) if (i !== target) others.push(i);
-    others.sort((a, b) => probabilities[b] - probabilities[a] || a - b);
-    return [target].concat(others.slice(0, top));
+  function topRows(p, target, top) {
+    const rows = p.map((v, i) => i).filter((i) => i !== target).sort((a, b) => p[b] - p[a] || a - b);
+    return [target].concat(rows.slice(0, top));
   }
 
-  // Draw a heat map's tiles from its data-heat "x y pitch-x pitch-y rows columns" (columns 0: a vector); a
-  // gradient's values come in data-v ("!" after a clipped one), the others' from the trace (Cell reads them).
+  // A heat map's tiles, from its data-heat "x y pitch-x pitch-y rows columns" (columns 0: a vector); a gradient's
+  // values come in data-v ("!" after a clipped one), the others' from the trace. Paths, not rects: the
+  // stylesheet's `.is-used rect` rules would restyle every tile of an outlined array.
   function drawHeat(g, trace) {
     const [x, y, dx, dy, rows, columns] = g.getAttribute("data-heat").split(" ").map(Number);
-    const values = g.hasAttribute("data-v") ? g.getAttribute("data-v").split(" ") : null;
-    const ref = g.getAttribute("data-ref"), t = g.getAttribute("data-t"), tiles = document.createDocumentFragment();
-    for (let n = 0; n < rows * Math.max(columns, 1); n++) {
-      // a path, not a rect: the stylesheet's `.is-used rect` rules would restyle every tile of an outlined array
-      const i = columns ? Math.floor(n / columns) : n, j = columns ? n % columns : 0, tile = document.createElementNS(SVG_NS, "path");
-      tile.setAttribute("class", "rnn-cell");
-      tile.setAttribute("data-ref", ref);
-      if (t !== null) tile.setAttribute("data-t", t);
-      tile.setAttribute("data-i", i);
-      if (columns) tile.setAttribute("data-j", j);
-      tile.setAttribute("d", "M" + (x + j * dx) + " " + (y + i * dy) + "h" + (dx - 1) + "v" + (dy - 1) + "h" + (1 - dx) + "z");
-      const clipped = values !== null && values[n].slice(-1) === "!";
-      const value = values ? values[n].replace("!", "") : valueAt(trace, ref, t === null ? null : Number(t), i, columns ? j : null);
-      tile.setAttribute("data-value", value);
-      const tone = toneOf(ref, Number(value));
-      if (tone) tile.classList.add(tone);
-      if (clipped) tile.classList.add("is-clipped");
-      tiles.appendChild(tile);
+    const given = g.getAttribute("data-v"), values = given && given.split(" "), ref = g.getAttribute("data-ref");
+    const t = g.getAttribute("data-t");
+    let tiles = "";
+    for (let n = 0; n < rows * (columns || 1); n++) {
+      const i = columns ? Math.floor(n / columns) : n, j = columns ? n % columns : null;
+      const v = values ? values[n].replace("!", "") : valueAt(trace, ref, t && Number(t), i, j);
+      tiles += '<path class="rnn-cell ' + toneOf(ref, Number(v)) + (values && values[n] !== v ? ' is-clipped"' : '"') +
+        ' data-ref="' + ref + '" data-i="' + i + (columns ? '" data-j="' + j : "") +
+        '" data-value="' + v + '" d="M' + (x + j * dx) + " " + (y + i * dy) + "h" + (dx - 1) + "v" + (dy - 1) + "h" + (1 - dx) + 'z"/>';
     }
-    g.appendChild(tiles);
+    g.insertAdjacentHTML("beforeend", tiles);
   }
 
-  // Arrow keys move the focus between the tiles of one quantity: up and down its rows, left and right along its
-  // columns (a matrix) or its time steps. Each quantity is one stop of the Tab order (its first tile at start).
+  // An array's frame, drawn around its cells (the stylesheet shows it only when the array is in play).
+  function drawFrame(g, cells) {
+    const at = (cell) => cell.el.transform.baseVal[0].matrix, first = at(cells[0]), last = at(cells[cells.length - 1]);
+    const size = cells[0].el.firstChild; // the cells' rect, all of one size: the first is top left, the last bottom right
+    g.insertAdjacentHTML("afterbegin", '<rect class="rnn-frame" x="' + (first.e - 3) + '" y="' + (first.f - 3) +
+      '" width="' + (last.e - first.e + size.width.baseVal.value + 6) + '" height="' + (last.f - first.f + size.height.baseVal.value + 6) + '" rx="5"/>');
+  }
+
+  // Arrow keys move the focus between the tiles of one quantity: along its rows, and its columns (a matrix) or its
+  // time steps. Each quantity is one stop of the Tab order; the tooltip (Player.showTip) gives the value.
+  const ARROWS = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
   function heatMove(player, event) {
-    const cell = player.diagram.cells.get(event.target), key = event.key;
-    if (!cell || cell.text || ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"].indexOf(key) < 0) return false;
-    const down = key === "ArrowDown" ? 1 : key === "ArrowUp" ? -1 : 0, right = key === "ArrowRight" ? 1 : key === "ArrowLeft" ? -1 : 0;
-    const across = cell.j !== null, t = across || cell.t === null ? cell.t : cell.t + right;
-    const row = player.diagram.elements.get(elementKey(cell.ref, t, cell.i + down)) || [];
-    const next = row.find((other) => other.j === (across ? cell.j + right : null));
+    const cell = player.diagram.cells.get(event.target), move = ARROWS[event.key];
+    if (!cell || cell.text || !move) return false;
     event.preventDefault();
-    if (next && !next.text) {
-      cell.el.setAttribute("tabindex", "-1");
+    const across = cell.j !== null, t = across || cell.t === null ? cell.t : cell.t + move[1];
+    const next = (player.diagram.elements.get(elementKey(cell.ref, t, cell.i + move[0])) || [])
+      .find((other) => other.j === (across ? cell.j + move[1] : null));
+    if (next) {
+      cell.el.tabIndex = -1;
       heatStop(next);
-      next.el.focus(); // its tooltip (Player.showTip) shows the value and names it for screen readers
+      next.el.focus();
     }
     return true;
   }
 
   // The one tile of a quantity in the Tab order.
   function heatStop(cell) {
-    cell.el.setAttribute("tabindex", "0");
+    cell.el.tabIndex = 0;
     cell.el.setAttribute("role", "img");
     cell.el.setAttribute("aria-label", cell.name());
   }
-
-  // One Tab stop per heat-mapped quantity: its first tile.
-  function heatStops(diagram) {
-    const seen = new Set();
-    for (const cell of diagram.cells.values()) {
-      if (!cell.text && !seen.has(cell.ref)) heatStop(cell);
-      seen.add(cell.ref);
-    }
-  }
-  // --- end heat maps ---
+  // --- end big arrays ---
 
   // The diagram's arrays and cells, indexed by quantity, time step and element ("ref:t", "ref:t:i").
   class Diagram {
@@ -260,6 +248,7 @@
         const size = numberAttribute(g, "data-n"); // a collapsed column: its cells sit at their data-i
         const cells = Array.from(g.querySelectorAll(".rnn-cell"), (el, position) => new Cell(el, position, trace));
         if (size !== null) for (const cell of cells) cell.position = cell.i;
+        if (!g.querySelector(".rnn-frame")) drawFrame(g, cells);
         this.arrays.set(arrayKey(g.getAttribute("data-ref"), numberAttribute(g, "data-t")),
           { el: g, cells: cells, size: size === null ? cells.length : size });
         for (const cell of cells) {
@@ -277,20 +266,19 @@
 
     // A collapsed column shows the target's row and the most probable others: pick them again for `trace`.
     repick(trace) {
-      for (const array of this.arrays.values()) {
-        const el = array.el, ref = el.getAttribute("data-ref"), t = numberAttribute(el, "data-t");
-        if (!el.hasAttribute("data-top") && !(ref === "xs" && el.hasAttribute("data-n"))) continue;
-        const rows = ref === "xs" ? [trace.inputs[t]]
-          : topRows(trace.steps[t].probabilities, trace.targets[t], numberAttribute(el, "data-top"));
-        array.cells.forEach((cell, n) => {
-          if (cell.i === rows[n]) return;
-          const old = this.elements.get(elementKey(cell.ref, cell.t, cell.i));
+      for (const { el, cells } of this.arrays.values()) {
+        const top = numberAttribute(el, "data-top"), t = numberAttribute(el, "data-t");
+        const xs = el.getAttribute("data-ref") === "xs" && el.hasAttribute("data-n");
+        if (!top && !xs) continue;
+        const rows = xs ? [trace.inputs[t]] : topRows(trace.steps[t].probabilities, trace.targets[t], top);
+        cells.forEach((cell, n) => {
+          const i = rows[n], old = this.elements.get(elementKey(cell.ref, t, cell.i));
+          if (i === cell.i) return;
           old.splice(old.indexOf(cell), 1);
-          cell.i = cell.position = rows[n];
-          cell.el.setAttribute("data-i", rows[n]);
+          cell.el.setAttribute("data-i", cell.i = cell.position = i);
           this.index(cell);
-          if (ref === "xs") cell.built = { text: this.rows[rows[n]], value: cell.built.value };
-          else cell.el.querySelector(".rnn-row").textContent = this.rows[rows[n]];
+          if (xs) cell.built = { text: this.rows[i], value: cell.built.value };
+          else cell.el.lastChild.textContent = this.rows[i]; // its row's name
         });
       }
     }
@@ -754,7 +742,12 @@
       this.figure.appendChild(this.tip);
       for (const type of Object.keys(this.listeners)) this.figure.addEventListener(type, this.listeners[type]);
       for (const el of this.focusable()) el.setAttribute("tabindex", "-1");
-      heatStops(this.diagram);
+      const stops = new Set(); // one Tab stop per heat-mapped quantity: its first tile
+      for (const cell of this.diagram.cells.values()) {
+        if (cell.text || stops.has(cell.ref)) continue;
+        stops.add(cell.ref);
+        heatStop(cell);
+      }
       this.figure.classList.add("is-live");
       if (this.mode === "update") for (const cell of this.diagram.cells.values()) cell.paint(this.step); // new weights
       this.showState(this.step);
