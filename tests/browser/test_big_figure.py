@@ -153,3 +153,24 @@ def test_a_replay_re_picks_the_shown_rows_as_the_build_does(browse: Browse, big_
     assert texts == [format_quantity("probabilities", replayed["steps"][2]["probabilities"][i]) for i in expected[2]]
     page.evaluate("() => window.unrolled.figure('english').showUpdate(40)")
     assert _rows(figure) == as_built
+
+
+def test_every_array_gets_a_frame_around_its_cells(browse: Browse, big_site: Site) -> None:
+    page = browse.open("index.html", site=big_site)
+    figure = Figure(page, "english")
+    page.wait_for_function("(f) => f.classList.contains('is-live')", arg=figure.root.element_handle())
+    wrong = figure.root.evaluate("""(f) => Array.from(f.querySelectorAll('svg.rnn-diagram > .rnn-array'), (g) => {
+        const frame = g.firstElementChild, box = frame.getBBox();
+        const cells = Array.from(g.querySelectorAll('.rnn-cell'), (c) => {
+          const moved = c.transform && c.transform.baseVal.length;  // a numbered cell; a heat tile is a path
+          const m = moved ? c.transform.baseVal[0].matrix : {e: 0, f: 0};
+          const r = (c.querySelector('rect') || c).getBBox();
+          return {x: m.e + r.x, y: m.f + r.y, right: m.e + r.x + r.width, bottom: m.f + r.y + r.height};
+        });
+        const x = Math.min(...cells.map((c) => c.x)), y = Math.min(...cells.map((c) => c.y));
+        const right = Math.max(...cells.map((c) => c.right)), bottom = Math.max(...cells.map((c) => c.bottom));
+        const ok = frame.classList.contains('rnn-frame') && box.x === x - 3 && box.y === y - 3
+          && box.x + box.width === right + 3 && box.y + box.height === bottom + 3;
+        return ok ? null : g.getAttribute('data-ref') + ':' + g.getAttribute('data-t');
+      }).filter(Boolean)""")
+    assert not wrong, wrong[:5]
