@@ -4,6 +4,7 @@ exactly as the build picks them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -52,6 +53,14 @@ def big_site(tmp_path_factory: pytest.TempPathFactory, server: Server) -> Site:
     return Site(folder, server.mount(folder, "big"))
 
 
+@pytest.fixture(autouse=True)
+def patient(browse: Browse) -> Iterator[None]:
+    """Big pages weigh megabytes until their states and tables are slimmed: give them time to load."""
+    browse.shared.set_default_navigation_timeout(60_000)
+    yield
+    browse.shared.set_default_navigation_timeout(5_000)
+
+
 def _smallest_text(page: Page, name: str) -> float:
     """The smallest text of the diagram in its own units, which are CSS px once the stage draws it at 1:1 (the
     stage's scrolling is the phones work's; until then a wide diagram is scaled down to its figure)."""
@@ -64,13 +73,9 @@ def _smallest_text(page: Page, name: str) -> float:
 def test_a_big_figure_builds_steps_and_keeps_its_text_readable(browse: Browse, big_site: Site, name: str,
                                                                vocab: int, hidden: int, steps: int) -> None:
     path = "index.html" if name == "english" else "ascii/index.html"
-    browse.shared.set_default_navigation_timeout(60_000)  # the 96/64/32 page weighs megabytes until it is slimmed
-    try:
-        for width in (1280, 390):
-            _steps_and_reads(browse.open(path, site=big_site, viewport={"width": width, "height": 900}), name,
-                             (vocab, hidden, steps))
-    finally:
-        browse.shared.set_default_navigation_timeout(5_000)
+    for width in (1280, 390):
+        _steps_and_reads(browse.open(path, site=big_site, viewport={"width": width, "height": 900}), name,
+                         (vocab, hidden, steps))
 
 
 def _steps_and_reads(page: Page, name: str, shape: tuple[int, int, int]) -> None:
