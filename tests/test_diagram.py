@@ -51,6 +51,12 @@ def _boxes(svg: ET.Element, gradients: bool = True) -> tuple[list[Box], list[Box
     return cells, labels
 
 
+def _cells(svg: ET.Element) -> list[tuple[ET.Element, str | None]]:
+    """Every cell with its time step, which the build writes on the cell's array."""
+    return [(g, array.get("data-t")) for array in svg.iter("g") if "rnn-array" in array.get("class", "").split()
+            for g in array.findall("g") if "rnn-cell" in g.get("class", "").split()]
+
+
 def _overlaps(boxes: list[Box]) -> list[tuple[str, str]]:
     found = []
     ordered = sorted(boxes)
@@ -88,10 +94,10 @@ def test_every_value_of_the_window_is_a_cell_with_its_number() -> None:
     svg = ET.fromstring(str(render_diagram(trace).svg))
     seen = set()
     gradients = {id(e) for g in svg.iter("g") if g.get("class") == "rnn-grads" for e in g.iter()}
-    for g in svg.iter("g"):
-        if "rnn-cell" not in g.get("class", "").split() or id(g) in gradients:
+    for g, t in _cells(svg):
+        if id(g) in gradients:
             continue
-        ref, t, i, j = g.get("data-ref"), g.get("data-t"), g.get("data-i"), g.get("data-j")
+        ref, i, j = g.get("data-ref"), g.get("data-i"), g.get("data-j")
         text = g.find("text")
         assert text is not None and ref is not None
         if ref == "target":
@@ -140,7 +146,7 @@ def test_classes_say_what_they_are_and_the_inputs_have_their_own_name() -> None:
     trace = _trace(3, "ehlo", 4)
     svg = ET.fromstring(str(render_diagram(trace).svg))
     classes = {name for e in svg.iter() for name in e.get("class", "").split()}
-    assert {"rnn-diagram", "rnn-cell", "rnn-array", "rnn-frame", "rnn-label", "rnn-input", "rnn-arrows"} <= classes
+    assert {"rnn-diagram", "rnn-cell", "rnn-array", "rnn-label", "rnn-input", "rnn-arrows"} <= classes
     assert not [name for name in classes if len(name) <= 2 and not TONE_CLASS.match(name)], sorted(classes)
     inputs = [t for t in svg.iter("text") if "rnn-input" in t.get("class", "").split()]
     assert [(t.get("data-ref"), t.get("data-t"), t.text) for t in inputs] == [
@@ -154,10 +160,10 @@ def test_every_gradient_is_a_cell_where_its_quantity_sits() -> None:
     svg = ET.fromstring(str(render_diagram(trace, "update").svg))
     column_x = {}  # t -> x of the step's column in the forward pass
     seen = set()
-    for g in svg.iter("g"):
+    for g, t in _cells(svg):
         classes = g.get("class", "").split()
-        ref, t, i, j = g.get("data-ref"), g.get("data-t"), g.get("data-i"), g.get("data-j")
-        if "rnn-cell" not in classes or ref is None:
+        ref, i, j = g.get("data-ref"), g.get("data-i"), g.get("data-j")
+        if ref is None:
             continue
         x = float(re.findall(r"-?[\d.]+", g.get("transform", ""))[0])
         if ref == "hidden_states":

@@ -71,8 +71,8 @@ def test_prose_diagram_sentence_and_table_write_a_quantity_alike() -> None:
     assert loss < SMALL_BELOW, "the case where prose used to print 0.00 beside the figure's digits"
     written = format_quantity("loss", loss)
     svg = ET.fromstring(str(render_diagram(trace).svg))
-    cells = {(g.get("data-ref"), g.get("data-t"), g.get("data-i")): g.findtext("text")
-             for g in svg.iter("g") if "rnn-cell" in g.get("class", "").split()}
+    cells = {(g.get("data-ref"), array.get("data-t"), g.get("data-i")): g.findtext("text")  # a step is its array's
+             for array in svg.iter("g") for g in array.findall("g") if "rnn-cell" in g.get("class", "").split()}
     assert cells[("loss", str(last), None)] == written
     assert number_rows(trace)[last]["loss"] == written
     assert record_program(trace)[-1].sentence.endswith(f"loss = {written}")

@@ -11,15 +11,14 @@ from playwright.sync_api import Locator, Page
 from .expect import Expected, Key, recompute
 
 READ_CELLS = """(figure) => Array.from(
-  figure.querySelectorAll('svg.rnn-diagram g[data-ref]'),
-  (g) => g).filter((g) => (g.hasAttribute('data-t') || g.hasAttribute('data-i'))
-                          && !g.querySelector('g[data-ref]')
-                          && (figure.classList.contains('is-update') || !g.closest('.rnn-grads'))).map((g) => {
+  figure.querySelectorAll('svg.rnn-diagram .rnn-cell'),
+  (g) => g).filter((g) => figure.classList.contains('is-update') || !g.closest('.rnn-grads')).map((g) => {
     const text = g.querySelector('text');
-    return {
-      ref: g.getAttribute('data-ref'), t: g.getAttribute('data-t'), i: g.getAttribute('data-i'),
+    return {  // the build writes a cell's step on its array; the script copies it onto the cell
+      ref: g.getAttribute('data-ref'), t: g.getAttribute('data-t') ?? g.parentNode.getAttribute('data-t'),
+      i: g.getAttribute('data-i'),
       j: g.getAttribute('data-j'), value: g.getAttribute('data-value'),
-      text: text ? text.textContent.trim() : null,
+      text: text ? text.textContent.trim() : null, tile: g.parentNode.classList.contains('rnn-heat'),
     };
   })"""
 
@@ -71,6 +70,7 @@ class Cell:
     j: int | None
     value: str | None
     text: str | None
+    tile: bool = False  # a heat map's tile: a colour, no text (its value in the tooltip and the tables)
 
     @property
     def key(self) -> Key:
@@ -122,7 +122,7 @@ class Figure:
         return recompute(self.trace())
 
     def cells(self) -> list[Cell]:
-        """Every value cell of the diagram: a g with data-ref and data-t or data-i, holding no such g itself."""
+        """Every value cell of the diagram: each `.rnn-cell` (a heat map's tiles too), gradients in update mode."""
         return [self._cell(c) for c in json.loads(self.root.evaluate(f"(f) => JSON.stringify(({READ_CELLS})(f))"))]
 
     def walk(self) -> list[tuple[dict[str, Any], list[Cell]]]:
@@ -136,7 +136,7 @@ class Figure:
 
     @staticmethod
     def _cell(c: dict[str, Any]) -> Cell:
-        return Cell(c["ref"], _int(c["t"]), _int(c["i"]), _int(c["j"]), c["value"], c["text"])
+        return Cell(c["ref"], _int(c["t"]), _int(c["i"]), _int(c["j"]), c["value"], c["text"], c["tile"])
 
     def state(self) -> dict[str, Any]:
         """data-step, data-steps, the aria-current elements, the sentence and location.hash, at once."""

@@ -115,7 +115,14 @@ def test_without_javascript_the_final_state_and_table_show(browse: Browse, path:
         # What a reader sees is each cell's text; the full values (data-value) the script sets from the inline
         # trace, which holds them, so without JavaScript the forward pass's cells carry only their text.
         shown = {c.key for c in cells if c.text}
-        if missing := sorted(expected.window_keys() - shown, key=str):
+        # A heat map's tiles are the script's to draw: without it, its values are in the table (All numbers).
+        heat = set(figure.root.evaluate("(f) => Array.from(f.querySelectorAll('svg.rnn-diagram .rnn-heat'), "
+                                        "(g) => g.getAttribute('data-ref'))"))
+        table = figure.root.locator(".rnn-numbers").text_content() or ""
+        tabled = {key for key in expected.window_keys() if key[0] in heat}
+        if untabled := [k for k in tabled if cell_text(k[0], expected.recorded[k]) not in table]:
+            problems.append(f"{figure}: {len(untabled)} heat-mapped values not in the table, e.g. {untabled[:5]}")
+        if missing := sorted(expected.window_keys() - shown - tabled, key=str):
             problems.append(f"{figure}: {len(missing)} values missing without JavaScript, e.g. {missing[:5]}")
         for cell in cells:
             if not cell.text or cell.key not in expected.recorded or cell.ref == "target":

@@ -122,9 +122,10 @@
   class Cell {
     constructor(el, position, trace) {
       this.el = el;
-      this.text = el.querySelector("text");
+      this.text = el.querySelector("text"); // null for a heat map's tile
       this.ref = el.getAttribute("data-ref");
-      this.t = numberAttribute(el, "data-t");
+      this.t = numberAttribute(el.parentNode, "data-t"); // its array's step, written on the cell for readers of the page
+      if (this.t !== null) el.setAttribute("data-t", this.t);
       this.i = numberAttribute(el, "data-i");
       this.j = numberAttribute(el, "data-j");
       this.position = position; // its place in the array, row by row, as a mark's values list it
@@ -132,7 +133,7 @@
       // gradients); the forward pass's cells take theirs from the trace, at full precision.
       const value = el.hasAttribute("data-value") ? undefined : valueAt(trace, this.ref, this.t, this.i, this.j);
       if (value !== undefined) el.setAttribute("data-value", String(value));
-      this.final = { text: this.text.textContent, value: el.getAttribute("data-value") }; // as the build drew it
+      this.final = { text: this.text ? this.text.textContent : "", value: el.getAttribute("data-value") }; // as built
       this.built = this.final;
       this.shown = { text: this.final.text, value: this.final.value, empty: el.classList.contains("is-empty"),
         tone: (TONE.exec(el.getAttribute("class")) || ["", ""])[1] };
@@ -152,10 +153,10 @@
       for (const c of this.changes) if (c.step <= k) change = c;
       const final = change ? change.value === null : this.given, empty = !change && !this.given;
       const value = empty ? null : final ? this.final.value : change.value;
-      const text = empty ? "" : final ? this.final.text : formatValue(this.ref, Number(value));
+      const text = empty || !this.text ? "" : final ? this.final.text : formatValue(this.ref, Number(value));
       const tone = value === null ? "" : toneOf(this.ref, Number(value));
       const shown = this.shown;
-      if (text !== shown.text) this.text.textContent = shown.text = text;
+      if (this.text && text !== shown.text) this.text.textContent = shown.text = text;
       if (empty !== shown.empty) this.el.classList.toggle("is-empty", shown.empty = empty);
       if (tone !== shown.tone) {
         if (shown.tone) this.el.classList.remove(shown.tone);
@@ -176,21 +177,109 @@
     return final !== null && Object.is(Number(value), Number(final)) ? final : value;
   }
 
+  // --- big arrays (generator/render/diagram.py): collapsed columns, heat maps, and every array's frame ---
+  // diagram.top_rows: the target's row, then the `top` most probable others (ties: the lower index first).
+  function topRows(p, target, top) {
+    const rows = p.map((v, i) => i).filter((i) => i !== target).sort((a, b) => p[b] - p[a] || a - b);
+    return [target].concat(rows.slice(0, top));
+  }
+
+  // A heat map's tiles, from its data-heat "x y pitch-x pitch-y rows columns" (columns 0: a vector); a gradient's
+  // values come in data-v ("!" after a clipped one), the others' from the trace. Paths, not rects: the
+  // stylesheet's `.is-used rect` rules would restyle every tile of an outlined array.
+  function drawHeat(g, trace) {
+    const [x, y, dx, dy, rows, columns] = g.getAttribute("data-heat").split(" ").map(Number);
+    const given = g.getAttribute("data-v"), values = given && given.split(" "), ref = g.getAttribute("data-ref");
+    const t = g.getAttribute("data-t");
+    let tiles = "";
+    for (let n = 0; n < rows * (columns || 1); n++) {
+      const i = columns ? Math.floor(n / columns) : n, j = columns ? n % columns : null;
+      const v = values ? values[n].replace("!", "") : valueAt(trace, ref, t && Number(t), i, j);
+      tiles += '<path class="rnn-cell ' + toneOf(ref, Number(v)) + (values && values[n] !== v ? ' is-clipped"' : '"') +
+        ' data-ref="' + ref + '" data-i="' + i + (columns ? '" data-j="' + j : "") +
+        '" data-value="' + v + '" d="M' + (x + j * dx) + " " + (y + i * dy) + "h" + (dx - 1) + "v" + (dy - 1) + "h" + (1 - dx) + 'z"/>';
+    }
+    g.insertAdjacentHTML("beforeend", tiles);
+  }
+
+  // An array's frame, drawn around its cells (the stylesheet shows it only when the array is in play).
+  function drawFrame(g, cells) {
+    const at = (cell) => cell.el.transform.baseVal[0].matrix, first = at(cells[0]), last = at(cells[cells.length - 1]);
+    const size = cells[0].el.firstChild; // the cells' rect, all of one size: the first is top left, the last bottom right
+    g.insertAdjacentHTML("afterbegin", '<rect class="rnn-frame" x="' + (first.e - 3) + '" y="' + (first.f - 3) +
+      '" width="' + (last.e - first.e + size.width.baseVal.value + 6) + '" height="' + (last.f - first.f + size.height.baseVal.value + 6) + '" rx="5"/>');
+  }
+
+  // Arrow keys move the focus between the tiles of one quantity: along its rows, and its columns (a matrix) or its
+  // time steps. Each quantity is one stop of the Tab order; the tooltip (Player.showTip) gives the value.
+  const ARROWS = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+  function heatMove(player, event) {
+    const cell = player.diagram.cells.get(event.target), move = ARROWS[event.key];
+    if (!cell || cell.text || !move) return false;
+    event.preventDefault();
+    const across = cell.j !== null, t = across || cell.t === null ? cell.t : cell.t + move[1];
+    const next = (player.diagram.elements.get(elementKey(cell.ref, t, cell.i + move[0])) || [])
+      .find((other) => other.j === (across ? cell.j + move[1] : null));
+    if (next) {
+      cell.el.tabIndex = -1;
+      heatStop(next);
+      next.el.focus();
+    }
+    return true;
+  }
+
+  // The one tile of a quantity in the Tab order.
+  function heatStop(cell) {
+    cell.el.tabIndex = 0;
+    cell.el.setAttribute("role", "img");
+    cell.el.setAttribute("aria-label", cell.name());
+  }
+  // --- end big arrays ---
+
   // The diagram's arrays and cells, indexed by quantity, time step and element ("ref:t", "ref:t:i").
   class Diagram {
     constructor(svg, trace) {
       this.arrays = new Map(); // "ref:t" -> {el: g.rnn-array, cells}
       this.elements = new Map(); // "ref:t:i" -> the cells of element i (a matrix row holds several)
       this.cells = new Map(); // g.rnn-cell -> its Cell
+      this.rows = JSON.parse(svg.getAttribute("data-rows") || "null"); // a collapsed column's row names
+      for (const g of svg.querySelectorAll(".rnn-heat")) drawHeat(g, trace);
       for (const g of svg.querySelectorAll(".rnn-array")) {
+        const size = numberAttribute(g, "data-n"); // a collapsed column: its cells sit at their data-i
         const cells = Array.from(g.querySelectorAll(".rnn-cell"), (el, position) => new Cell(el, position, trace));
-        this.arrays.set(arrayKey(g.getAttribute("data-ref"), numberAttribute(g, "data-t")), { el: g, cells: cells });
+        if (size !== null) for (const cell of cells) cell.position = cell.i;
+        if (!g.querySelector(".rnn-frame")) drawFrame(g, cells);
+        this.arrays.set(arrayKey(g.getAttribute("data-ref"), numberAttribute(g, "data-t")),
+          { el: g, cells: cells, size: size === null ? cells.length : size });
         for (const cell of cells) {
-          const element = elementKey(cell.ref, cell.t, cell.i);
-          if (!this.elements.has(element)) this.elements.set(element, []);
-          this.elements.get(element).push(cell);
+          this.index(cell);
           this.cells.set(cell.el, cell);
         }
+      }
+    }
+
+    index(cell) {
+      const element = elementKey(cell.ref, cell.t, cell.i);
+      if (!this.elements.has(element)) this.elements.set(element, []);
+      this.elements.get(element).push(cell);
+    }
+
+    // A collapsed column shows the target's row and the most probable others: pick them again for `trace`.
+    repick(trace) {
+      for (const { el, cells } of this.arrays.values()) {
+        const top = numberAttribute(el, "data-top"), t = numberAttribute(el, "data-t");
+        const xs = el.getAttribute("data-ref") === "xs" && el.hasAttribute("data-n");
+        if (!top && !xs) continue;
+        const rows = xs ? [trace.inputs[t]] : topRows(trace.steps[t].probabilities, trace.targets[t], top);
+        cells.forEach((cell, n) => {
+          const i = rows[n], old = this.elements.get(elementKey(cell.ref, t, cell.i));
+          if (i === cell.i) return;
+          old.splice(old.indexOf(cell), 1);
+          cell.el.setAttribute("data-i", cell.i = cell.position = i);
+          this.index(cell);
+          if (xs) cell.built = { text: this.rows[i], value: cell.built.value };
+          else cell.el.lastChild.textContent = this.rows[i]; // its row's name
+        });
       }
     }
 
@@ -222,10 +311,13 @@
         for (const mark of state.made) {
           const cells = this.cellsOf(mark);
           if (mark.values && mark.values[0].charAt(0) === "@") { // "=@ref:t": that array's final values
-            mark.values = this.cellsOf(parseMark(mark.values[0].slice(1))).map((cell) => cell.final.value);
+            const source = parseMark(mark.values[0].slice(1)), values = new Array(this.arrays.get(arrayKey(source.ref, source.t)).size);
+            for (const cell of this.cellsOf(source)) values[cell.position] = cell.final.value;
+            mark.values = values;
           }
-          if (mark.values && mark.values.length !== cells.length) {
-            throw new Error("state " + step + " gives " + mark.values.length + " values to " + cells.length + " cells");
+          const size = mark.i === null ? this.arrays.get(arrayKey(mark.ref, mark.t)).size : cells.length;
+          if (mark.values && mark.values.length !== size) {
+            throw new Error("state " + step + " gives " + mark.values.length + " values to " + size + " cells");
           }
           for (const cell of cells) {
             if (!into.has(cell)) into.set(cell, []);
@@ -996,10 +1088,11 @@
     // The build's own trace puts back exactly what the build wrote.
     load(trace) {
       const built = trace === this.built.trace, replayed = []; // the forward pass's cells: the replay's to change
+      this.diagram.repick(trace);
       for (const cell of this.diagram.cells.values()) {
         const v = valueAt(trace, cell.ref, cell.t, cell.i, cell.j);
         if (v === undefined) continue; // targets (characters), steps past the window and the gradients stay
-        cell.final = built ? cell.built : { text: formatValue(cell.ref, v), value: String(v) };
+        cell.final = built || String(v) === cell.built.value ? cell.built : { text: formatValue(cell.ref, v), value: String(v) };
         replayed.push(cell);
       }
       for (const state of this.states) state.sentence = built || !state.template ? state.built : fill(state.template, trace);
@@ -1022,6 +1115,12 @@
       this.figure.appendChild(this.tip);
       for (const type of Object.keys(this.listeners)) this.figure.addEventListener(type, this.listeners[type]);
       for (const el of this.focusable()) el.setAttribute("tabindex", "-1");
+      const stops = new Set(); // one Tab stop per heat-mapped quantity: its first tile
+      for (const cell of this.diagram.cells.values()) {
+        if (cell.text || stops.has(cell.ref)) continue;
+        stops.add(cell.ref);
+        heatStop(cell);
+      }
       this.figure.classList.add("is-live");
       if (this.mode === "update") for (const cell of this.diagram.cells.values()) cell.paint(this.step); // new weights
       this.showState(this.step);
@@ -1234,6 +1333,7 @@
       if (value === null) return;
       const shown = formatValue(cell.ref, Number(value)); // as everywhere, then the full value when it says more
       this.tip.textContent = cell.name() + " = " + shown + (Number(shown) === Number(value) ? "" : " (" + value + ")");
+      if (!cell.text) el.setAttribute("aria-label", this.tip.textContent); // a heat tile says its value
       const box = el.getBoundingClientRect(), frame = this.figure.getBoundingClientRect();
       const half = this.tip.offsetWidth / 2, centre = box.left + box.width / 2 - frame.left;
       this.tip.style.left = Math.max(half + 4, Math.min(frame.width - half - 4, centre)) + "px";
@@ -1274,6 +1374,7 @@
       const tag = event.target.tagName, key = event.key;
       if (event.target === this.entry.box && key === "Enter") { this.entry.submit(); event.preventDefault(); return; }
       if (event.altKey || event.ctrlKey || event.metaKey || tag === "INPUT" || tag === "SELECT") return;
+      if (heatMove(this, event)) return;
       if (event.target === this.stage && key.indexOf("Arrow") === 0) return; // arrows scroll a wide diagram
       if (key === "ArrowLeft") this.stepBy(-1);
       else if (key === "ArrowRight") this.stepBy(1);

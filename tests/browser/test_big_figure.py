@@ -1,0 +1,181 @@
+"""Big figures (vocabulary 28, hidden 32, 16 steps; vocabulary 96, hidden 64, 32 steps): they build and step, their
+heat maps are reachable by keyboard and say their values, and a replay re-picks the rows of the collapsed columns
+exactly as the build picks them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+from generator.render.diagram import top_rows
+from generator.values import format_quantity
+
+from .conftest import Browse, Server, Site, build_project
+from .player import Figure
+
+ENGLISH = ("the quick brown fox jumps over the lazy dog. pack my box with five dozen liquor jugs. "
+           "how vexingly quick daft zebras jump.")  # 28 distinct characters
+ASCII = "".join(map(chr, range(32, 127))) + "\n"  # 96
+ENGLISH_PAGE = f"""# English
+
+```{{rnn}} english
+:text: {ENGLISH}
+:hidden-size: 32
+:seq-length: 16
+:optimizer: adagrad
+:learning-rate: 0.05
+:updates: 40
+:caption: Vocabulary 28, hidden size 32, 16 steps.
+```
+"""
+ASCII_PAGE = """# ASCII
+
+```{rnn} ascii
+:text-file: ascii.txt
+:hidden-size: 64
+:seq-length: 32
+:updates: 2
+:caption: Vocabulary 96, hidden size 64, 32 steps.
+```
+"""
+
+
+@pytest.fixture(scope="module")
+def big_site(tmp_path_factory: pytest.TempPathFactory, server: Server) -> Site:
+    content = tmp_path_factory.mktemp("big-content")
+    (content / "index.md").write_text(ENGLISH_PAGE, encoding="utf-8")
+    (content / "ascii.md").write_text(ASCII_PAGE, encoding="utf-8")
+    (content / "ascii.txt").write_text(ASCII * 2, encoding="utf-8", newline="")
+    folder = build_project(content, tmp_path_factory.mktemp("big-project"))
+    return Site(folder, server.mount(folder, "big"))
+
+
+@pytest.fixture(autouse=True)
+def patient(browse: Browse) -> Iterator[None]:
+    """Big pages weigh megabytes until their states and tables are slimmed: give them time to load."""
+    browse.shared.set_default_navigation_timeout(60_000)
+    yield
+    browse.shared.set_default_navigation_timeout(5_000)
+
+
+def _smallest_text(page: Page, name: str) -> float:
+    """The smallest text of the diagram in its own units, which are CSS px once the stage draws it at 1:1 (the
+    stage's scrolling is the phones work's; until then a wide diagram is scaled down to its figure)."""
+    return float(page.evaluate("""(name) => Math.min(...Array.from(
+        document.querySelectorAll('figure[data-rnn="' + name + '"] svg.rnn-diagram text'),
+        (t) => parseFloat(getComputedStyle(t).fontSize)))""", name))
+
+
+@pytest.mark.parametrize(("name", "vocab", "hidden", "steps"), [("english", 28, 32, 16), ("ascii", 96, 64, 32)])
+def test_a_big_figure_builds_steps_and_keeps_its_text_readable(browse: Browse, big_site: Site, name: str,
+                                                               vocab: int, hidden: int, steps: int) -> None:
+    path = "index.html" if name == "english" else "ascii/index.html"
+    for width in (1280, 390):
+        _steps_and_reads(browse.open(path, site=big_site, viewport={"width": width, "height": 900}), name,
+                         (vocab, hidden, steps))
+
+
+def _steps_and_reads(page: Page, name: str, shape: tuple[int, int, int]) -> None:
+    vocab, hidden, steps = shape
+    figure = Figure(page, name)
+    trace = figure.trace()
+    assert (len(trace["vocab"]), len(trace["hidden_state_prev"]), len(trace["steps"])) == (vocab, hidden, steps)
+    page.wait_for_function("(f) => f.classList.contains('is-live')", arg=figure.root.element_handle())
+    assert _smallest_text(page, name) >= 11
+    tiles = figure.root.locator('svg.rnn-diagram .rnn-heat > .rnn-cell[data-ref="hidden_weights_W"]')
+    assert tiles.count() == hidden * hidden
+    figure.restart()
+    figure.button("Step forward").click()
+    figure.wait_step(1)
+    figure.go_to(figure.steps - 1)
+    shown = figure.root.locator('.rnn-heat > .rnn-cell[data-ref="hidden_states"][data-t="3"][data-i="5"]')
+    assert float(shown.get_attribute("data-value") or "nan") == trace["steps"][3]["hidden_states"][5]
+
+
+def test_heat_cells_are_reached_by_keyboard_and_say_their_value(browse: Browse, big_site: Site) -> None:
+    page = browse.open("index.html", site=big_site)
+    figure = Figure(page, "english")
+    trace = figure.trace()
+    page.wait_for_function("(f) => f.classList.contains('is-live')", arg=figure.root.element_handle())
+    stops = figure.root.locator('.rnn-heat > .rnn-cell[tabindex="0"]')
+    assert sorted(set(stops.evaluate_all("(els) => els.map((e) => e.getAttribute('data-ref'))"))) == sorted(
+        stops.evaluate_all("(els) => els.map((e) => e.getAttribute('data-ref'))")), "one Tab stop per quantity"
+    first = figure.root.locator('.rnn-heat > .rnn-cell[data-ref="hidden_weights_W"][data-i="0"][data-j="0"]')
+    assert first.get_attribute("tabindex") == "0"
+    first.focus()
+    for key in ("ArrowRight", "ArrowRight", "ArrowDown", "ArrowLeft"):
+        page.keyboard.press(key)
+    focused: dict[str, Any] = page.evaluate("""() => { const e = document.activeElement;
+        return {ref: e.getAttribute('data-ref'), i: e.getAttribute('data-i'), j: e.getAttribute('data-j'),
+                tab: e.getAttribute('tabindex'), label: e.getAttribute('aria-label'),
+                tip: document.querySelector('figure[data-rnn="english"] .rnn-tip').textContent,
+                tipShown: !document.querySelector('figure[data-rnn="english"] .rnn-tip').hidden}; }""")
+    value = trace["params"]["hidden_weights_W"][1][1]
+    said = f"hidden_weights_W[1, 1] = {format_quantity('hidden_weights_W', value)}"
+    assert (focused["ref"], focused["i"], focused["j"], focused["tab"]) == ("hidden_weights_W", "1", "1", "0")
+    assert focused["tipShown"] and focused["tip"].startswith(said) and focused["label"].startswith(said)
+    assert first.get_attribute("tabindex") == "-1", "the roving tab stop left the first tile"
+    step = figure.step
+    page.keyboard.press("ArrowRight")
+    assert figure.step == step, "an arrow on a heat map moves in the map, not through the program"
+    # Along the window: hidden_states moves from one step's column to the next.
+    column = figure.root.locator('.rnn-heat > .rnn-cell[data-ref="hidden_states"][tabindex="0"]')
+    column.focus()
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("() => [document.activeElement.getAttribute('data-t'), "
+                         "document.activeElement.getAttribute('data-i')]") == ["1", "0"]
+
+
+def _rows(figure: Figure) -> list[list[int]]:
+    return list(figure.root.evaluate("""(f) => Array.from(f.querySelectorAll(
+        '.rnn-diagram > .rnn-array[data-ref="probabilities"]'), (g) => Array.from(g.querySelectorAll('.rnn-cell'),
+        (c) => Number(c.getAttribute('data-i'))))"""))
+
+
+def test_a_replay_re_picks_the_shown_rows_as_the_build_does(browse: Browse, big_site: Site) -> None:
+    page = browse.open("index.html", site=big_site)
+    figure = Figure(page, "english")
+    built = figure.trace()
+    page.wait_for_function("(f) => f.classList.contains('is-live')", arg=figure.root.element_handle())
+    as_built = [top_rows(step["probabilities"], target) for step, target in zip(built["steps"], built["targets"],
+                                                                               strict=True)]
+    assert _rows(figure) == as_built
+    page.evaluate("() => window.unrolled.figure('english').showUpdate(1)")
+    replayed: dict[str, Any] = page.evaluate("() => window.unrolled.figure('english').trace")
+    expected = [top_rows(step["probabilities"], target) for step, target in zip(replayed["steps"],
+                                                                               built["targets"], strict=True)]
+    assert expected != as_built, "one update away, some step should rank its rows differently"
+    assert _rows(figure) == expected
+    names = figure.root.evaluate("""(f) => Array.from(f.querySelectorAll(
+        '.rnn-diagram > .rnn-array[data-ref="outputs"][data-t="0"] .rnn-row'), (t) => t.textContent)""")
+    assert names == [repr(built["vocab"][i]) for i in expected[0]]
+    texts = figure.root.evaluate("""(f) => Array.from(f.querySelectorAll(
+        '.rnn-diagram > .rnn-array[data-ref="probabilities"][data-t="2"] .rnn-cell > text:first-of-type'),
+        (t) => t.textContent)""")
+    assert texts == [format_quantity("probabilities", replayed["steps"][2]["probabilities"][i]) for i in expected[2]]
+    page.evaluate("() => window.unrolled.figure('english').showUpdate(40)")
+    assert _rows(figure) == as_built
+
+
+def test_every_array_gets_a_frame_around_its_cells(browse: Browse, big_site: Site) -> None:
+    page = browse.open("index.html", site=big_site)
+    figure = Figure(page, "english")
+    page.wait_for_function("(f) => f.classList.contains('is-live')", arg=figure.root.element_handle())
+    wrong = figure.root.evaluate("""(f) => Array.from(f.querySelectorAll('svg.rnn-diagram > .rnn-array'), (g) => {
+        const frame = g.firstElementChild, box = frame.getBBox();
+        const cells = Array.from(g.querySelectorAll('.rnn-cell'), (c) => {
+          const moved = c.transform && c.transform.baseVal.length;  // a numbered cell; a heat tile is a path
+          const m = moved ? c.transform.baseVal[0].matrix : {e: 0, f: 0};
+          const r = (c.querySelector('rect') || c).getBBox();
+          return {x: m.e + r.x, y: m.f + r.y, right: m.e + r.x + r.width, bottom: m.f + r.y + r.height};
+        });
+        const x = Math.min(...cells.map((c) => c.x)), y = Math.min(...cells.map((c) => c.y));
+        const right = Math.max(...cells.map((c) => c.right)), bottom = Math.max(...cells.map((c) => c.bottom));
+        const ok = frame.classList.contains('rnn-frame') && box.x === x - 3 && box.y === y - 3
+          && box.x + box.width === right + 3 && box.y + box.height === bottom + 3;
+        return ok ? null : g.getAttribute('data-ref') + ':' + g.getAttribute('data-t');
+      }).filter(Boolean)""")
+    assert not wrong, wrong[:5]
