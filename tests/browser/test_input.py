@@ -124,6 +124,16 @@ def test_random_inputs_replay_the_forward_pass_as_numpy_does(browse: Browse, art
     assert not problems, problems[:10]
 
 
+def _cell_texts(svg: str) -> dict[tuple[str, str, str], str]:
+    """(ref, t, i) -> text of every numbered cell of a step: a cell's step is its array's data-t."""
+    texts: dict[tuple[str, str, str], str] = {}
+    for t, inside in re.findall(r'<g class="rnn-array[^"]*" data-ref="[a-z_]+" data-t="(\d+)"[^>]*>(.*?)</g></g>', svg):
+        for ref, i, text in re.findall(r'<g class="rnn-cell[^"]*" data-ref="([a-z_]+)"(?: data-i="(\d+)")?[^>]*>'
+                                       r'<rect[^>]*/><text[^>]*>([^<]*)</text>', inside + "</g>"):
+            texts[(ref, t, i)] = text
+    return texts
+
+
 @pytest.mark.parametrize("name", [*ARTICLE, "hello"])
 def test_a_random_window_is_what_the_build_draws_and_says_for_it(browse: Browse, article_site: Site,
                                                                  name: str) -> None:
@@ -148,9 +158,7 @@ def test_a_random_window_is_what_the_build_draws_and_says_for_it(browse: Browse,
         assert shown["rows"] == [[r["t"], r["input"], r["xs"], r["hidden_states"], r["outputs"], r["probabilities"],
                                   r["target"], r["loss"]] for r in rows], text
         drawn = render_diagram(window).svg
-        want_cells = {(ref, t, i): text for ref, t, i, text in re.findall(
-            r'<g class="rnn-cell[^"]*" data-ref="([a-z_]+)" data-t="(\d+)"(?: data-i="(\d+)")?[^>]*>'
-            r'<rect[^>]*/><text[^>]*>([^<]*)</text>', str(drawn))}
+        want_cells = _cell_texts(str(drawn))
         for cell in shown["cells"]:
             key = (cell["ref"], cell["t"], cell["i"] or "")
             assert cell["shown"] == (int(cell["t"]) < len(codes) - 1), (text, key)

@@ -12,6 +12,7 @@ from playwright.sync_api import Page
 
 from generator.model import rnn
 from generator.model.state_space import project, state_space
+from generator.render.program import record_program
 from generator.render.state_plot import space_sentence
 
 from .conftest import Browse, Site
@@ -80,8 +81,7 @@ def test_the_highlight_follows_the_player(browse: Browse, article_site: Site) ->
     how = trace["state_space"]["projection"]
     window = [trace["hidden_state_prev"]] + [step["hidden_states"] for step in trace["steps"]]
     page, root = _open(browse, article_site, "index.html", "useful")
-    made = root.evaluate("""(root) => Array.from(root.querySelectorAll('ol.rnn-states[data-program="forward"] > li'),
-                                                (li) => li.getAttribute("data-made") || "")""")
+    made = [" ".join(mark.token() for mark in state.made) for state in record_program(trace)]  # the page's states
     t = -1
     for k, marks in enumerate(made):
         t = max([t] + [int(m.group(1)) for m in re.finditer(r"(?:^| )hidden_states:(\d+)", marks)])
