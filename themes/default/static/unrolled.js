@@ -560,7 +560,7 @@
     }
 
     fit() {
-      const el = this.el, wide = el.scrollWidth > el.clientWidth + 1;
+      const el = this.el, wide = el.scrollWidth > el.clientWidth; // any overflow scrolls, so it takes focus
       if (wide) {
         el.setAttribute("tabindex", "0");
         el.setAttribute("role", "region");
@@ -595,9 +595,9 @@
       const top = 8, bottom = Math.min(innerHeight, bar.top) - 8;
       const fits = (b) => b.right - b.left <= stage.width && b.bottom - b.top <= bottom - top;
       const all = outline.made.concat(outline.used);
-      if (!all.length) return;
-      let b = box(all);
-      if (!fits(b) && outline.made.length) b = box(outline.made);
+      let b = null; // all of them, else what it makes, else the first: its top left corner then shows
+      for (const els of [all, outline.made, all.slice(0, 1)]) if (els.length && !(b && fits(b))) b = box(els);
+      if (!b) return;
       const how = matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
       const dx = b.left < stage.left || b.right - b.left > stage.width ? b.left - stage.left - 16
         : Math.max(0, b.right - stage.right + 16);
