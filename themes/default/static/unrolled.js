@@ -543,76 +543,6 @@
     }
   }
 
-  // The diagram's place on the page. It is drawn at 1:1 at least (never below its 11-px text): one wider than
-  // its stage scrolls sideways, a named region the keyboard can scroll, with a hint until scrolled to the end.
-  // A strip in the controls' bar (sticky at the foot of the screen) shows the line being executed, and a
-  // reader's step scrolls the stage and the page to the cells that line uses and makes.
-  class Stage {
-    constructor(player) {
-      this.player = player;
-      this.el = player.stage;
-      this.strip = document.createElement("div"); // a copy of the current line: the listing's says it to readers
-      this.strip.className = "rnn-now";
-      this.strip.setAttribute("aria-hidden", "true");
-      player.say.before(this.strip);
-      this.onScroll = () => this.hint();
-      this.el.addEventListener("scroll", this.onScroll, { passive: true });
-    }
-
-    fit() {
-      const el = this.el, wide = el.scrollWidth > el.clientWidth; // any overflow scrolls, so it takes focus
-      if (wide) {
-        el.setAttribute("tabindex", "0");
-        el.setAttribute("role", "region");
-        el.setAttribute("aria-label", "Diagram of " + this.player.name + ", scrolls sideways");
-      } else for (const name of ["tabindex", "role", "aria-label"]) el.removeAttribute(name);
-      this.hint();
-    }
-
-    // "scroll →" and a fading edge while some of the diagram is still to the right.
-    hint() {
-      const el = this.el;
-      this.player.figure.classList.toggle("has-more", el.scrollLeft + el.clientWidth < el.scrollWidth - 1);
-    }
-
-    showLine(line) {
-      const copy = line.cloneNode(true);
-      copy.removeAttribute("aria-current");
-      copy.style.removeProperty("--i");
-      for (const e of copy.querySelectorAll("[data-ref]")) { e.removeAttribute("data-ref"); e.removeAttribute("tabindex"); }
-      if (copy.firstChild && copy.firstChild.nodeType === 3) copy.firstChild.data = copy.firstChild.data.trimStart();
-      this.strip.replaceChildren(copy);
-    }
-
-    // Bring what the state outlines into view (what it makes first), above the bar, while the figure is on screen.
-    follow(outline) {
-      const frame = this.player.figure.getBoundingClientRect();
-      if (frame.bottom < 0 || frame.top > innerHeight) return;
-      const box = (els) => els.map((e) => e.getBoundingClientRect()).reduce((a, b) => ({
-        left: Math.min(a.left, b.left), right: Math.max(a.right, b.right),
-        top: Math.min(a.top, b.top), bottom: Math.max(a.bottom, b.bottom) }));
-      const stage = this.el.getBoundingClientRect(), bar = this.player.say.parentNode.getBoundingClientRect();
-      const top = 8, bottom = Math.min(innerHeight, bar.top) - 8;
-      const fits = (b) => b.right - b.left <= stage.width && b.bottom - b.top <= bottom - top;
-      const all = outline.made.concat(outline.used);
-      let b = null; // all of them, else what it makes, else the first: its top left corner then shows
-      for (const els of [all, outline.made, all.slice(0, 1)]) if (els.length && !(b && fits(b))) b = box(els);
-      if (!b) return;
-      const how = matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
-      const dx = b.left < stage.left || b.right - b.left > stage.width ? b.left - stage.left - 16
-        : Math.max(0, b.right - stage.right + 16);
-      if (dx) this.el.scrollBy({ left: dx, behavior: how });
-      const dy = b.top < top || b.bottom - b.top > bottom - top ? b.top - top : Math.max(0, b.bottom - bottom);
-      if (dy) scrollBy({ top: dy, behavior: how });
-    }
-
-    destroy() {
-      this.el.removeEventListener("scroll", this.onScroll);
-      this.strip.remove();
-      this.player.figure.classList.remove("has-more");
-    }
-  }
-
   // One figure: its program, its diagram, its controls, and where the reader is in it.
   class Player {
     constructor(figure) {
@@ -720,7 +650,8 @@
       for (const type of Object.keys(this.listeners)) this.figure.addEventListener(type, this.listeners[type]);
       for (const el of this.focusable()) el.setAttribute("tabindex", "-1");
       this.figure.classList.add("is-live");
-      this.layout = new Stage(this);
+      this.stage.setAttribute("role", "region"); // it scrolls sideways when the diagram is wider (see fit); kept
+      this.stage.setAttribute("aria-label", "Diagram of " + this.name);
       if (this.mode === "update") for (const cell of this.diagram.cells.values()) cell.paint(this.step); // new weights
       this.showState(this.step);
       this.emit("ready");
@@ -729,8 +660,6 @@
     // Undo start(): no listeners, tooltip, controls or highlights (the cells keep the state they show).
     destroy() {
       if (this.timeline) this.timeline.destroy();
-      if (this.layout) this.layout.destroy();
-      this.layout = null;
       clearTimeout(this.timer);
       this.timer = 0;
       for (const type of Object.keys(this.listeners)) this.figure.removeEventListener(type, this.listeners[type]);
@@ -830,8 +759,10 @@
       this.paintCells(this.step, k);
       this.step = k;
       this.showState(k);
-      if (byReader) address.follow(this);
-      if (byReader && this.layout) this.layout.follow(this.outlines[k]);
+      if (byReader) {
+        address.follow(this);
+        this.follow(this.outlines[k]);
+      }
       this.emit("step");
     }
 
@@ -852,7 +783,7 @@
         if (this.line) this.line.removeAttribute("aria-current");
         line.setAttribute("aria-current", "step");
         this.line = line;
-        if (this.layout) this.layout.showLine(line);
+        this.say.setAttribute("data-line", state.line);
       }
       if (this.say.textContent !== state.sentence) this.say.textContent = state.sentence;
       this.scrub.value = k;
@@ -940,9 +871,21 @@
       this.tip.style.top = (box.top - frame.top) + "px";
     }
 
-    // A diagram wider than its stage scrolls inside it (see Stage).
+    // The diagram is drawn at 1:1 at least (never below its 11-px text): one wider than the stage scrolls in it,
+    // and any overflow makes the stage focusable (a scrolling area must take the keyboard) and shows the CSS's
+    // "scroll →" hint, which fades as the stage reaches its end.
     fit() {
-      if (this.layout) this.layout.fit();
+      if (this.stage.scrollWidth > this.stage.clientWidth) this.stage.setAttribute("tabindex", "0");
+      else this.stage.removeAttribute("tabindex");
+    }
+
+    // While the figure is on screen, a reader's step brings what the state makes (else what it uses) into view:
+    // its first outlined array or cell, clear of the bar stuck at the foot of the screen (the cells' scroll margin).
+    follow(outline) {
+      const el = outline.made[0] || outline.used[0], frame = this.figure.getBoundingClientRect();
+      if (!el || frame.bottom < 0 || frame.top > innerHeight) return;
+      el.scrollIntoView({ block: "nearest", inline: "nearest",
+        behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
     }
 
     onClick(event) {
