@@ -652,6 +652,7 @@
       this.figure.classList.add("is-live");
       this.stage.setAttribute("role", "region"); // it scrolls sideways when the diagram is wider (see fit); kept
       this.stage.setAttribute("aria-label", "Diagram of " + this.name);
+      this.stage.onscroll = () => this.fit();
       if (this.mode === "update") for (const cell of this.diagram.cells.values()) cell.paint(this.step); // new weights
       this.showState(this.step);
       this.emit("ready");
@@ -660,6 +661,7 @@
     // Undo start(): no listeners, tooltip, controls or highlights (the cells keep the state they show).
     destroy() {
       if (this.timeline) this.timeline.destroy();
+      this.stage.onscroll = null;
       clearTimeout(this.timer);
       this.timer = 0;
       for (const type of Object.keys(this.listeners)) this.figure.removeEventListener(type, this.listeners[type]);
@@ -871,12 +873,14 @@
       this.tip.style.top = (box.top - frame.top) + "px";
     }
 
-    // The diagram is drawn at 1:1 at least (never below its 11-px text): one wider than the stage scrolls in it,
-    // and any overflow makes the stage focusable (a scrolling area must take the keyboard) and shows the CSS's
-    // "scroll →" hint, which fades as the stage reaches its end.
+    // The diagram is drawn at 1:1 at least (never below its 11-px text): one wider than the stage scrolls in it.
+    // Any overflow makes the stage focusable (a scrolling area must take the keyboard); until it is scrolled to
+    // its end, the figure shows a "scroll →" hint (has-more). Run on load, resize and the stage's scroll.
     fit() {
-      if (this.stage.scrollWidth > this.stage.clientWidth) this.stage.setAttribute("tabindex", "0");
-      else this.stage.removeAttribute("tabindex");
+      const stage = this.stage;
+      if (stage.scrollWidth > stage.clientWidth) stage.setAttribute("tabindex", "0");
+      else stage.removeAttribute("tabindex");
+      this.figure.classList.toggle("has-more", stage.scrollLeft + stage.clientWidth < stage.scrollWidth - 1);
     }
 
     // While the figure is on screen, a reader's step brings what the state makes (else what it uses) into view:
