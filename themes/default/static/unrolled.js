@@ -1122,6 +1122,9 @@
         heatStop(cell);
       }
       this.figure.classList.add("is-live");
+      this.stage.setAttribute("role", "region"); // it scrolls sideways when the diagram is wider (see fit); kept
+      this.stage.setAttribute("aria-label", "Diagram of " + this.name);
+      this.stage.onscroll = () => this.fit();
       if (this.mode === "update") for (const cell of this.diagram.cells.values()) cell.paint(this.step); // new weights
       this.showState(this.step);
       this.emit("ready");
@@ -1131,6 +1134,7 @@
     destroy() {
       if (this.timeline) this.timeline.destroy();
       if (this.space) this.space.destroy();
+      this.stage.onscroll = null;
       clearTimeout(this.timer);
       this.timer = 0;
       for (const type of Object.keys(this.listeners)) this.figure.removeEventListener(type, this.listeners[type]);
@@ -1231,7 +1235,10 @@
       this.paintCells(this.step, k);
       this.step = k;
       this.showState(k);
-      if (byReader) address.follow(this);
+      if (byReader) {
+        address.follow(this);
+        this.follow(this.outlines[k]);
+      }
       this.emit("step");
     }
 
@@ -1252,6 +1259,7 @@
         if (this.line) this.line.removeAttribute("aria-current");
         line.setAttribute("aria-current", "step");
         this.line = line;
+        this.say.setAttribute("data-line", state.line);
       }
       if (this.say.textContent !== state.sentence) this.say.textContent = state.sentence;
       this.scrub.value = k;
@@ -1340,10 +1348,23 @@
       this.tip.style.top = (box.top - frame.top) + "px";
     }
 
-    // A diagram wider than a phone scrolls inside its stage, which then takes keyboard focus too.
+    // The diagram is drawn at 1:1 at least (never below its 11-px text): one wider than the stage scrolls in it.
+    // Any overflow makes the stage focusable (a scrolling area must take the keyboard); until it is scrolled to
+    // its end, the figure shows a "scroll →" hint (has-more). Run on load, resize and the stage's scroll.
     fit() {
-      if (this.stage.scrollWidth > this.stage.clientWidth + 1) this.stage.setAttribute("tabindex", "0");
-      else this.stage.removeAttribute("tabindex");
+      const stage = this.stage;
+      if (stage.scrollWidth > stage.clientWidth) stage.setAttribute("tabindex", "0");
+      else stage.removeAttribute("tabindex");
+      this.figure.classList.toggle("has-more", stage.scrollLeft + stage.clientWidth < stage.scrollWidth - 1);
+    }
+
+    // While the figure is on screen, a reader's step brings what the state makes (else what it uses) into view:
+    // its first outlined array or cell, clear of the bar stuck at the foot of the screen (the cells' scroll margin).
+    follow(outline) {
+      const el = outline.made[0] || outline.used[0], frame = this.figure.getBoundingClientRect();
+      if (!el || frame.bottom < 0 || frame.top > innerHeight) return;
+      el.scrollIntoView({ block: "nearest", inline: "nearest",
+        behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
     }
 
     onClick(event) {
