@@ -711,7 +711,7 @@
   // each character fed back as the next input, with the weights the figure shows now.
   class Writer {
     constructor(player) {
-      const bar = player.figure.querySelector(".rnn-bar");
+      const bar = player.figure.querySelector(".rnn-reader");
       bar.insertAdjacentHTML("beforeend", '<div class="rnn-write" role="group" aria-label="Let it write"><button ' +
         'type="button">Continue</button><button type="button">Sample</button><label>Temperature <input type="number" ' +
         'min="0.2" max="2" step="0.1" value="1" required></label><label>Seed <input type="number" min="0" ' +
