@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Mapping
@@ -17,6 +18,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from ..blocks import INLINE_REF, TAB_LENGTH, RnnBlock
 from ..links import link_target, relative_href
+from ..tracefile import trace_json
 from ..values import InlineReferenceError, resolve
 
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
@@ -35,6 +37,7 @@ class PageContext:
     source_dir: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)
     programs: str = ""  # the figures' training-step states, written after the page's content
+    files: dict[str, str] = field(default_factory=dict)  # what its big figures load later (traces/NAME.step.js)
 
 
 # The training step's listing is the same in every figure: a forward-mode figure after the page's first leaves its
@@ -79,6 +82,14 @@ def moved_gradients(figure_html: str, name: str) -> tuple[str, str]:
     return figure_html[:start] + figure_html[end:], f'<svg data-grads-for="{name}">{figure_html[start:end]}</svg>'
 
 
+def later_file(name: str, part: str, trace: Mapping[str, Any]) -> tuple[str, str]:
+    """traces/NAME.step.js for a figure that loads its training step later (figure.loads_later): its states and
+    gradients, as they would sit at the end of the page, and its replay's anchors, handed to the page's script."""
+    replay = trace["training"].get("replay") or {}
+    later = {"html": part, "anchors": replay.get("anchors", [])}
+    return f"traces/{name}.step.js", f"unrolled.later({json.dumps(name)},{trace_json(later)});\n"
+
+
 # Every figure's number rules are the same: the page's first figure carries them, and the script reads the first.
 RULES = re.compile(r'<script type="application/json" data-rnn-rules>.*?</script>\n?', re.S)
 
@@ -100,7 +111,11 @@ class FigurePreprocessor(Preprocessor):
             end = block.end_line - page.first_line
             html, program = moved_program(page.render_figure(block))
             html, gradients = moved_gradients(html, block.name)
-            programs.insert(0, program + gradients)
+            if " data-later " in html[:html.index(">")]:
+                path, text = later_file(block.name, program + gradients, page.traces[block.name])
+                page.files[path] = text
+            else:
+                programs.insert(0, program + gradients)
             placeholder = self.md.htmlStash.store(RULES.sub("", shared_listing(html)) if n else html)
             result[start:end + 1] = ["", _list_indent(block.indent) + placeholder, ""]
         page.programs = "".join(programs)

@@ -182,7 +182,12 @@
       this.arrays = new Map(); // "ref:t" -> {el: g.rnn-array, cells}
       this.elements = new Map(); // "ref:t:i" -> the cells of element i (a matrix row holds several)
       this.cells = new Map(); // g.rnn-cell -> its Cell
-      for (const g of svg.querySelectorAll(".rnn-array")) {
+      this.add(svg, trace);
+    }
+
+    // The arrays inside `part` (the diagram, or the gradients a big figure loads later), with their cells.
+    add(part, trace) {
+      for (const g of part.querySelectorAll(".rnn-array")) {
         const cells = Array.from(g.querySelectorAll(".rnn-cell"), (el, position) => new Cell(el, position, trace));
         this.arrays.set(arrayKey(g.getAttribute("data-ref"), numberAttribute(g, "data-t")), { el: g, cells: cells });
         for (const cell of cells) {
@@ -490,6 +495,7 @@
 
     show(n, byReader) {
       n = this.land(n, byReader);
+      if (n !== this.updates && !this.replay.anchors) { this.player.whenComplete(() => this.show(n, byReader)); return; }
       if (n !== this.updates && this.player.mode === "update") this.player.showMode("forward", byReader); // replays the forward pass
       if (n !== this.shown) {
         this.shown = n;
@@ -543,6 +549,16 @@
     }
   }
 
+  // What the build leaves out of a step because the page works it out exactly (figure.RECOMPUTED): xs, the one-hot
+  // of the step's input, and target_probability, the target's row of probabilities.
+  function restore(trace) {
+    trace.steps.forEach((step, t) => {
+      step.xs = trace.vocab.map((ignored, k) => (k === trace.inputs[t] ? 1 : 0));
+      step.target_probability = step.probabilities[trace.targets[t]];
+    });
+    return trace;
+  }
+
   // One figure: its program, its diagram, its controls, and where the reader is in it.
   class Player {
     constructor(figure) {
@@ -554,7 +570,7 @@
       // What the build wrote: read once.
       this.figure = figure;
       this.name = figure.getAttribute("data-rnn");
-      this.trace = JSON.parse(part('script[data-rnn-trace="' + CSS.escape(this.name) + '"]').textContent);
+      this.trace = restore(JSON.parse(part('script[data-rnn-trace="' + CSS.escape(this.name) + '"]').textContent));
       if (this.trace.name !== this.name) throw new Error("its trace is the trace of " + this.trace.name);
       this.stage = part(".rnn-stage");
       this.playButton = part(".rnn-play");
@@ -566,12 +582,9 @@
       this.numbers = part(".rnn-numbers");
       this.svg = part(".rnn-diagram");
       this.modeButtons = Array.from(figure.querySelectorAll(".rnn-modes button[data-mode]"));
-      const gradients = document.querySelector( // written at the end of the page (markdown_ext.moved_gradients)
-        '.rnn-programs > svg[data-grads-for="' + CSS.escape(this.name) + '"] > .rnn-grads');
-      if (gradients) this.svg.appendChild(gradients);
       this.diagram = new Diagram(this.svg, this.trace);
-      const forward = new Program(figure, "forward", this.diagram);
-      this.programs = new Map([["forward", forward], ["update", new Program(figure, "update", this.diagram, forward)]]);
+      this.programs = new Map([["forward", new Program(figure, "forward", this.diagram)]]);
+      if (!figure.hasAttribute("data-later")) this.addUpdate();
       this.mode = figure.getAttribute("data-show") === "update" ? "update" : "forward";
       this.use(this.programs.get(this.mode));
       // What changes as the reader plays.
@@ -617,6 +630,32 @@
       this.built = { trace: this.trace, table: this.numbers.querySelector("tbody").innerHTML,
         weights: this.numbers.querySelector(".rnn-weights").innerHTML };
       this.timeline = timeline && this.trace.training.replay ? new Timeline(this, timeline) : null;
+    }
+
+    // The training step: its gradients, written at the end of the page (markdown_ext.moved_gradients), put back
+    // into the diagram, and its program.
+    addUpdate() {
+      const gradients = document.querySelector(
+        '.rnn-programs > svg[data-grads-for="' + CSS.escape(this.name) + '"] > .rnn-grads');
+      if (gradients) {
+        this.svg.appendChild(gradients);
+        this.diagram.add(gradients, this.built ? this.built.trace : this.trace);
+        if (this.tip) for (const el of gradients.querySelectorAll(".rnn-cell")) el.setAttribute("tabindex", "-1");
+      }
+      this.programs.set("update", new Program(this.figure, "update", this.diagram, this.programs.get("forward")));
+    }
+
+    // Run `then` once the figure has its training step and replay anchors: a big figure loads them the first time.
+    whenComplete(then) {
+      if (this.programs.has("update")) { then(); return; }
+      loadLater(this.name, this.guard((part) => {
+        if (!this.programs.has("update")) {
+          const replay = this.built.trace.training.replay;
+          if (replay) replay.anchors = part.anchors;
+          this.addUpdate();
+        }
+        then();
+      }));
     }
 
     // Show another trace of the same window (other weights): every cell, the numbers table and the sentences.
@@ -715,6 +754,7 @@
     // Switch program, showing its last state.
     showMode(mode, byReader) {
       if (mode === this.mode) return;
+      if (!this.programs.has(mode)) { this.whenComplete(() => this.showMode(mode, byReader)); return; }
       // The training step is the trained network's next update: bring the replay back to the trained network.
       if (mode === "update" && this.timeline && this.timeline.shown !== this.timeline.updates) {
         this.timeline.pause();
@@ -948,11 +988,11 @@
       const match = /^#([A-Za-z0-9_-]+)(?::(forward|update))?(?::u=(\d+))?:(\d+)$/.exec(location.hash);
       const player = match && players.get(match[1]);
       if (!player) return;
-      player.guard(() => {
+      player.whenComplete(() => {
         if (match[2]) player.showMode(match[2]);
         if (player.timeline) player.timeline.show(match[3] === undefined ? player.timeline.updates : Number(match[3]));
         player.go(Number(match[4]));
-      })();
+      });
       player.figure.scrollIntoView();
     },
   };
@@ -1000,6 +1040,33 @@
     }
     printing = [];
   });
+
+  // A big figure's training step, loaded when the reader first asks for it: traces/NAME.step.js, beside the trace,
+  // hands over its states and gradients (to sit at the end of the page) and the replay's anchors.
+  const traces = new URL("../traces/", document.currentScript.src), later = new Map(); // name -> part, or callbacks
+  function loadLater(name, then) {
+    const got = later.get(name);
+    if (got && !Array.isArray(got)) then(got);
+    else if (got) got.push(then);
+    else {
+      later.set(name, [then]);
+      const script = document.createElement("script");
+      script.src = new URL(encodeURIComponent(name) + ".step.js", traces).href;
+      document.head.appendChild(script);
+    }
+  }
+  api.later = (name, part) => {
+    let programs = document.querySelector(".rnn-programs");
+    if (!programs) {
+      programs = document.body.appendChild(document.createElement("div"));
+      programs.className = "rnn-programs";
+      programs.hidden = true;
+    }
+    programs.insertAdjacentHTML("beforeend", part.html);
+    const waiting = later.get(name) || [];
+    later.set(name, part);
+    for (const then of waiting) then(part);
+  };
 
   // The page API, for tests and curious readers: the live state of the figure NAME, or null.
   window.unrolled.figure = (name) => (players.has(name) ? players.get(name).api : null);
