@@ -553,7 +553,7 @@
   // of the step's input, and target_probability, the target's row of probabilities.
   function restore(trace) {
     trace.steps.forEach((step, t) => {
-      step.xs = trace.vocab.map((ignored, k) => (k === trace.inputs[t] ? 1 : 0));
+      step.xs = trace.vocab.map((ignored, k) => +(k === trace.inputs[t]));
       step.target_probability = step.probabilities[trace.targets[t]];
     });
     return trace;
@@ -597,6 +597,7 @@
       this.named = new Map(); // ref -> every element of the figure with that data-ref, found on first hover
       this.tip = null;
       this.failed = false;
+      this.waiting = null; // what waits for a big figure's training step to load (whenComplete)
       this.listeners = {
         click: this.guard(this.onClick), input: this.guard(this.onScrub), change: this.guard(this.onSpeed),
         keydown: this.guard(this.onKey), mouseover: this.guard(this.onPoint), focusin: this.guard(this.onPoint),
@@ -647,15 +648,20 @@
 
     // Run `then` once the figure has its training step and replay anchors: a big figure loads them the first time.
     whenComplete(then) {
-      if (this.programs.has("update")) { then(); return; }
-      loadLater(this.name, this.guard((part) => {
-        if (!this.programs.has("update")) {
+      if (this.programs.has("update")) return this.guard(then)();
+      if (!this.waiting) {
+        this.waiting = [];
+        later.set(this.name, this.guard((part) => {
           const replay = this.built.trace.training.replay;
           if (replay) replay.anchors = part.anchors;
           this.addUpdate();
-        }
-        then();
-      }));
+          for (const then of this.waiting) then();
+        }));
+        const script = document.createElement("script");
+        script.src = new URL(encodeURIComponent(this.name) + ".step.js", traces).href;
+        document.head.appendChild(script);
+      }
+      this.waiting.push(then);
     }
 
     // Show another trace of the same window (other weights): every cell, the numbers table and the sentences.
@@ -1041,31 +1047,12 @@
     printing = [];
   });
 
-  // A big figure's training step, loaded when the reader first asks for it: traces/NAME.step.js, beside the trace,
-  // hands over its states and gradients (to sit at the end of the page) and the replay's anchors.
-  const traces = new URL("../traces/", document.currentScript.src), later = new Map(); // name -> part, or callbacks
-  function loadLater(name, then) {
-    const got = later.get(name);
-    if (got && !Array.isArray(got)) then(got);
-    else if (got) got.push(then);
-    else {
-      later.set(name, [then]);
-      const script = document.createElement("script");
-      script.src = new URL(encodeURIComponent(name) + ".step.js", traces).href;
-      document.head.appendChild(script);
-    }
-  }
+  // A big figure's training step, loaded when the reader first asks for it (Player.whenComplete): traces/NAME.step.js,
+  // beside the trace, hands over its states and gradients, to sit at the end of the page, and the replay's anchors.
+  const traces = new URL("../traces/", document.currentScript.src), later = new Map(); // name -> what takes them
   api.later = (name, part) => {
-    let programs = document.querySelector(".rnn-programs");
-    if (!programs) {
-      programs = document.body.appendChild(document.createElement("div"));
-      programs.className = "rnn-programs";
-      programs.hidden = true;
-    }
-    programs.insertAdjacentHTML("beforeend", part.html);
-    const waiting = later.get(name) || [];
-    later.set(name, part);
-    for (const then of waiting) then(part);
+    document.body.insertAdjacentHTML("beforeend", '<div class="rnn-programs" hidden>' + part.html + "</div>");
+    later.get(name)(part);
   };
 
   // The page API, for tests and curious readers: the live state of the figure NAME, or null.
