@@ -82,9 +82,14 @@ def moved_gradients(figure_html: str, name: str) -> tuple[str, str]:
     return figure_html[:start] + figure_html[end:], f'<svg data-grads-for="{name}">{figure_html[start:end]}</svg>'
 
 
+def loads_later(figure_html: str) -> bool:
+    """Whether the figure leaves its training step to traces/NAME.step.js (its tag says `data-later`)."""
+    return " data-later " in figure_html[:figure_html.index(">")]
+
+
 def later_file(name: str, part: str, trace: Mapping[str, Any]) -> tuple[str, str]:
-    """traces/NAME.step.js for a figure that loads its training step later (figure.loads_later): its states and
-    gradients, as they would sit at the end of the page, and its replay's anchors, handed to the page's script."""
+    """traces/NAME.step.js for a figure that loads its training step later (figure.loads_later): its states,
+    gradients and listing, as they would sit at the end of the page, and its replay's anchors, for the script."""
     replay = trace["training"].get("replay") or {}
     later = {"html": part, "anchors": replay.get("anchors", [])}
     return f"traces/{name}.step.js", f"unrolled.later({json.dumps(name)},{trace_json(later)});\n"
@@ -106,17 +111,23 @@ class FigurePreprocessor(Preprocessor):
         page = self.extension.page
         result = list(lines)
         programs: list[str] = []
+        rendered = [page.render_figure(block) for block in page.blocks]
+        # The training-step listing stays in the first figure that does not load its training step later.
+        keeper = next((n for n, html in enumerate(rendered) if not loads_later(html)), None)
         for n, block in reversed(list(enumerate(page.blocks))):
             start = block.line - page.first_line
             end = block.end_line - page.first_line
-            html, program = moved_program(page.render_figure(block))
+            html, program = moved_program(rendered[n])
             html, gradients = moved_gradients(html, block.name)
-            if " data-later " in html[:html.index(">")]:
-                path, text = later_file(block.name, program + gradients, page.traces[block.name])
+            if loads_later(html):
+                listing = UPDATE_LISTING.search(html)
+                part = program + gradients + (listing.group(0) if listing else "")
+                path, text = later_file(block.name, part, page.traces[block.name])
                 page.files[path] = text
             else:
                 programs.insert(0, program + gradients)
-            placeholder = self.md.htmlStash.store(RULES.sub("", shared_listing(html)) if n else html)
+            html = html if n == keeper else shared_listing(html)
+            placeholder = self.md.htmlStash.store(RULES.sub("", html) if n else html)
             result[start:end + 1] = ["", _list_indent(block.indent) + placeholder, ""]
         page.programs = "".join(programs)
         return result

@@ -31,12 +31,28 @@ BIG_PAGE = f"""# Big
 ```
 """
 STEP_FILE = "traces/big.step.js"
+# A big figure before a small one: the small one keeps the training step's listing the big one shares.
+MIXED_PAGE = f"""# Mixed
+
+```{{rnn}} later
+:text: "{TEXT}"
+:hidden-size: 32
+:updates: 20
+```
+
+```{{rnn}} small
+:pattern: 011
+:length: 60
+:updates: 20
+```
+"""
 
 
 @pytest.fixture(scope="module")
 def big_site(tmp_path_factory: pytest.TempPathFactory, server: Server) -> Site:
     content = tmp_path_factory.mktemp("big-content")
     (content / "index.md").write_text(BIG_PAGE, encoding="utf-8")
+    (content / "mixed.md").write_text(MIXED_PAGE, encoding="utf-8")
     folder = build_project(content, tmp_path_factory.mktemp("big-project"))
     return Site(folder, server.mount(folder, "big"))
 
@@ -119,3 +135,15 @@ def test_the_step_file_sits_beside_the_trace(big_site: Site) -> None:
     step = Path(big_site.folder, STEP_FILE).read_text(encoding="utf-8")
     assert step.startswith('unrolled.later("big",{"html":"<ol class=\\"rnn-states\\" data-program=\\"update\\"')
     assert '"anchors":[{"update":0,' in step
+
+
+def test_a_big_figure_and_a_small_one_share_the_training_step_listing(browse: Browse, big_site: Site) -> None:
+    page = browse.open("mixed/index.html", site=big_site)
+    page.wait_for_function("window.unrolled.figure('later') && window.unrolled.figure('small')")
+    assert page.locator('figure[data-rnn="later"] pre[data-program="update"][data-shared]').count() == 1
+    for name in ("small", "later"):
+        page.locator(f'figure[data-rnn="{name}"] [data-mode="update"]').click()
+        page.wait_for_function(f"window.unrolled.figure('{name}').mode === 'update'")
+        listing = page.locator(f'figure[data-rnn="{name}"] pre[data-program="update"] .rnn-line')
+        assert listing.count() > 40, name
+    assert not browse.watcher(page).problems
