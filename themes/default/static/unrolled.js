@@ -182,6 +182,7 @@
       this.arrays = new Map(); // "ref:t" -> {el: g.rnn-array, cells}
       this.elements = new Map(); // "ref:t:i" -> the cells of element i (a matrix row holds several)
       this.cells = new Map(); // g.rnn-cell -> its Cell
+      this.rate = trace.spec.learning_rate;
       this.add(svg, trace);
     }
 
@@ -226,7 +227,10 @@
         const changed = [];
         for (const mark of state.made) {
           const cells = this.cellsOf(mark);
-          if (mark.values && mark.values[0].charAt(0) === "@") { // "=@ref:t": that array's final values
+          if (mark.values && mark.values[0] === "@sgd") { // a weight after sgd's step: w - rate * g, as numpy does it
+            const grads = this.cellsOf(parseMark("grads." + mark.ref));
+            mark.values = cells.map((cell, n) => String(cell.final.value - this.rate * grads[n].final.value));
+          } else if (mark.values && mark.values[0].charAt(0) === "@") { // "=@ref:t": that array's final values
             mark.values = this.cellsOf(parseMark(mark.values[0].slice(1))).map((cell) => cell.final.value);
           }
           if (mark.values && mark.values.length !== cells.length) {
