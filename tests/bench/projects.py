@@ -168,7 +168,9 @@ BIG_TEXT = "the quick brown fox jumps over the lazy dog. " * 2
 
 def big_page(updates: int = 1000) -> dict[str, str]:
     """A home page with one figure of vocabulary 28, hidden size 32 and a 16-step window, for the `big` row."""
-    return {"index.md": ("+++\ntitle = \"Big\"\ndescription = \"One figure of vocabulary 28, hidden size 32 and a 16-step window.\"\n+++\n\n# Big\n\n"
+    return {"index.md": ("+++\ntitle = \"Big\"\n"
+                         "description = \"One figure of vocabulary 28, hidden size 32 and a 16-step window.\"\n"
+                         "+++\n\n# Big\n\n"
                          f"```{{rnn}} big\n:text: \"{BIG_TEXT}\"\n:hidden-size: 32\n:seq-length: 16\n"
                          f":optimizer: adagrad\n:learning-rate: 0.1\n:updates: {updates}\n```\n\n"
                          "After training, the window's loss is {rnn}`big.training.final_loss`.\n")}
