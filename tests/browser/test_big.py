@@ -62,7 +62,8 @@ def _requested(browse: Browse, page: Page, path: str) -> bool:
 
 
 def _ready(page: Page) -> None:
-    page.wait_for_function("document.querySelector('figure[data-rnn=\"big\"]').classList.contains('is-live')")
+    page.wait_for_function("document.querySelector('figure[data-rnn=\"big\"]').classList.contains('is-live')",
+                           timeout=20_000)
 
 
 def test_the_page_opens_without_the_training_step_and_steps_through_the_forward_pass(browse: Browse,
@@ -124,9 +125,11 @@ def test_the_replay_loads_its_anchors_and_matches_the_reference_run(browse: Brow
 
 
 def test_an_address_into_the_training_step_opens_it(browse: Browse, big_site: Site) -> None:
-    page = browse.open(site=big_site, fragment="big:update:5")
-    page.wait_for_function("window.unrolled.figure('big') && window.unrolled.figure('big').step === 5 "
-                           "&& window.unrolled.figure('big').mode === 'update'")
+    page = browse.open(site=big_site)
+    _ready(page)
+    page.evaluate("location.hash = '#big:update:5'")  # the address is read on load and on every change alike
+    page.wait_for_function("window.unrolled.figure('big').step === 5 "
+                           "&& window.unrolled.figure('big').mode === 'update'", timeout=20_000)
     assert not browse.watcher(page).problems
 
 
