@@ -45,7 +45,15 @@ $(BENCH_VENV)/.installed: pyproject.toml tests/bench/requirements.txt
 	$(BENCH_VENV)/bin/python -m pip install --quiet -e . -r tests/bench/requirements.txt
 	touch $@
 
-bench: $(BENCH_VENV)/.installed
+# Lighthouse for the `lighthouse` row: npm's package at a pinned version, into build/bench-node only (never global).
+LIGHTHOUSE_VERSION := 13.5.0
+LIGHTHOUSE := build/bench-node/node_modules/.bin/lighthouse
+
+$(LIGHTHOUSE): Makefile
+	npm install --prefix build/bench-node --no-audit --no-fund --silent lighthouse@$(LIGHTHOUSE_VERSION)
+	touch $@
+
+bench: $(BENCH_VENV)/.installed $(LIGHTHOUSE)
 	$(BENCH_VENV)/bin/python tests/bench/run.py $(BENCH_ARGS)
 
 clean:

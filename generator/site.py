@@ -220,12 +220,14 @@ class SiteBuilder:
                     render_figure=figure_html,
                     traces=traces, page_urls=page_urls, output_path=page.output_path, source_dir=page.folder)
                 converter = converter or SiteMarkdown(set(traces))
-                body, links[page.slug] = converter.render(source, context), context.links
+                body, links[page.slug], later = converter.render(source, context), context.links, context.files
                 if not problems.errors:
-                    body_cache.store(key, json.dumps({"html": body, "links": links[page.slug]}))
+                    body_cache.store(key, json.dumps({"html": body, "links": links[page.slug], "files": later}))
             else:
                 stored = json.loads(cached)
                 body, links[page.slug] = stored["html"], [tuple(link) for link in stored["links"]]
+                later = stored["files"]
+            files.update({path: text.encode("utf-8") for path, text in later.items()})
             files[page.output_path] = _render_page(env, "page.html", config, navs, tree, page.output_path, page, body)
         files["404.html"] = _render_page(env, "404.html", config, navs, tree, "404.html", None, "")
         if config.base_url:

@@ -140,3 +140,14 @@ def test_editing_forward_moves_the_states_with_it(monkeypatch: pytest.MonkeyPatc
     assert sum(1 for s in states if s.line == spread) == len(trace["steps"])
     assert all(m.ref == "xs" and m.i == trace["inputs"][m.t] for s in states for m in s.made
                if m.ref == "xs" and m.values is None)
+
+
+def test_a_vector_named_by_its_shape_keeps_that_name_in_its_template() -> None:
+    """Above LONGEST_LISTED numbers a sentence names the vector by its shape; its template must not slot it in."""
+    from generator.render.narration import LONGEST_LISTED, fill
+
+    trace = _trace(text="abcdefghijklmnopqrstu" * 2, **{"hidden-size": "17", "updates": "2"})
+    assert len(trace["vocab"]) > LONGEST_LISTED
+    states = record_program(trace)
+    assert any("a 21×1 array" in s.sentence for s in states) and any("a 17×1 array" in s.sentence for s in states)
+    assert all(fill(state.template, trace) == state.sentence for state in states)

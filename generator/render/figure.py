@@ -28,13 +28,34 @@ NOT_INLINE = ("checkpoints", "loss_history", "loss_history_updates")
 UPDATE_INLINE = ("number", "clip", "clipped")
 # Diagrams at most this wide (px) sit beside the code on a desktop; wider ones get the full width.
 BESIDE_CODE = 560
+# A figure whose network has more weights than this opens on its forward pass with the training step (its states,
+# gradients and the replay's anchors, each several times the forward pass's numbers at full precision) in
+# traces/NAME.step.js, which the page loads when the reader first asks for the step or the replay.
+LATER_WEIGHTS = 1000
+# What the page works out from the rest of a step, exactly: xs is the one-hot of its input, target_probability the
+# target's row of probabilities.
+RECOMPUTED = ("xs", "target_probability")
 
 
-def inline_trace(trace: Trace) -> Trace:
-    """The trace as the page embeds it: everything but the bulky training history and the update's arrays."""
+def weight_count(trace: Trace) -> int:
+    """How many numbers the network's five weights hold."""
+    return sum(len(row) if isinstance(row, list) else 1 for value in trace["params"].values() for row in value)
+
+
+def loads_later(trace: Trace, show: str) -> bool:
+    """Whether the figure leaves its training step to traces/NAME.step.js (a big network shown forward)."""
+    return show == "forward" and weight_count(trace) > LATER_WEIGHTS
+
+
+def inline_trace(trace: Trace, later: bool = False) -> Trace:
+    """The trace as the page embeds it: everything but the bulky training history, the update's arrays and what
+    the page recomputes exactly; a figure that loads its training step later leaves the replay's anchors to it."""
     training = {key: value for key, value in trace["training"].items() if key not in NOT_INLINE}
+    if later and training.get("replay"):
+        training["replay"] = {key: value for key, value in training["replay"].items() if key != "anchors"}
     update = {key: value for key, value in trace["update"].items() if key in UPDATE_INLINE}
-    return {**trace, "update": update, "state_space": inline_space(trace), "training": training}
+    steps = [{key: value for key, value in step.items() if key not in RECOMPUTED} for step in trace["steps"]]
+    return {**trace, "steps": steps, "update": update, "state_space": inline_space(trace), "training": training}
 
 
 @cache
@@ -102,15 +123,17 @@ def render_figure(env: jinja2.Environment, trace: Trace, caption: str, show: str
     update_states, update_source = record_update(trace)
     forward_at, forward_offset = _forward_inside(states, update_states)
     diagram = render_diagram(trace, show)
+    later = loads_later(trace, show)
     context: dict[str, Any] = {
         "show": show,
+        "later": later,
         "update_states": update_states[:forward_at] + update_states[forward_at + len(states):],
         "forward_inside": f"{forward_at} {forward_offset}",
         "update_listing": _listing(update_source, "update"),
         "given": " ".join(PARAM_NAMES),
         "trace": trace,
         "caption": caption,
-        "trace_json": Markup(script_safe_json(inline_trace(trace))),
+        "trace_json": Markup(script_safe_json(inline_trace(trace, later))),
         "rules_json": Markup(script_safe_json(number_rules())),
         "forward": forward_templates(trace, states),
         "labels": "\n".join(character_label(c) for c in trace["vocab"]),

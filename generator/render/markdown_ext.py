@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Mapping
@@ -18,6 +19,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from ..blocks import INLINE_REF, TAB_LENGTH, RnnBlock
 from ..links import link_target, relative_href
+from ..tracefile import trace_json
 from ..values import InlineReferenceError, resolve
 
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
@@ -36,6 +38,7 @@ class PageContext:
     source_dir: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)
     programs: str = ""  # the figures' training-step states, written after the page's content
+    files: dict[str, str] = field(default_factory=dict)  # what its big figures load later (traces/NAME.step.js)
 
 
 # The training step's listing is the same in every figure: a forward-mode figure after the page's first leaves its
@@ -79,6 +82,19 @@ def moved_gradients(figure_html: str, name: str) -> tuple[str, str]:
     return figure_html[:start] + figure_html[end:], f'<svg data-grads-for="{name}">{figure_html[start:end]}</svg>'
 
 
+def loads_later(figure_html: str) -> bool:
+    """Whether the figure leaves its training step to traces/NAME.step.js (its tag says `data-later`)."""
+    return " data-later " in figure_html[:figure_html.index(">")]
+
+
+def later_file(name: str, part: str, trace: Mapping[str, Any]) -> tuple[str, str]:
+    """traces/NAME.step.js for a figure that loads its training step later (figure.loads_later): its states,
+    gradients and listing, as they would sit at the end of the page, and its replay's anchors, for the script."""
+    replay = trace["training"].get("replay") or {}
+    later = {"html": part, "anchors": replay.get("anchors", [])}
+    return f"traces/{name}.step.js", f"unrolled.later({json.dumps(name)},{trace_json(later)});\n"
+
+
 # Every figure's number rules are the same: the page's first figure carries them, and the script reads the first.
 RULES = re.compile(r'<script type="application/json" data-rnn-rules>.*?</script>\n?', re.S)
 
@@ -95,13 +111,26 @@ class FigurePreprocessor(Preprocessor):
         page = self.extension.page
         result = list(lines)
         programs: list[list[str]] = []
+        rendered = [page.render_figure(block) for block in page.blocks]
+        # The training-step listing stays in the first figure that does not load its training step later.
+        keeper = next((n for n, html in enumerate(rendered) if not loads_later(html)), None)
         for n, block in reversed(list(enumerate(page.blocks))):
             start = block.line - page.first_line
             end = block.end_line - page.first_line
-            html, program = moved_program(page.render_figure(block))
+            html, program = moved_program(rendered[n])
             html, gradients = moved_gradients(html, block.name)
-            programs.insert(0, [*program[:-1], program[-1] + gradients] if program else [gradients])
-            placeholder = self.md.htmlStash.store(RULES.sub("", shared_listing(html)) if n else html)
+            forward = [part for part in program if 'data-program="update"' not in part]
+            update = "".join(part for part in program if 'data-program="update"' in part) + gradients
+            if loads_later(html):
+                listing = UPDATE_LISTING.search(html)
+                path, text = later_file(block.name, update + (listing.group(0) if listing else ""),
+                                        page.traces[block.name])
+                page.files[path] = text
+                programs.insert(0, forward)
+            else:
+                programs.insert(0, [*forward, update])
+            html = html if n == keeper else shared_listing(html)
+            placeholder = self.md.htmlStash.store(RULES.sub("", html) if n else html)
             result[start:end + 1] = ["", _list_indent(block.indent) + placeholder, ""]
         page.programs = "".join("".join(kind) for kind in itertools.zip_longest(*programs, fillvalue=""))
         return result

@@ -213,6 +213,8 @@ def _assignment(target: ast.expr, value: ast.expr, before: Scope, after: Scope,
     head, note = f"{left} = {right} = ", _index_note(value, result, vocab)
     sentence = head + number_text(result, name) + note
     indices = _index_values(target, before)
+    if isinstance(result, np.ndarray) and result.size > LONGEST_LISTED:  # named by its shape, whatever the weights
+        return _plain(sentence)
     if name in SLOTTED and isinstance(target, ast.Subscript) and len(indices) == 1 and isinstance(indices[0], int):
         slot = quantity(name) + ":" + str(indices[0]) if indices[0] >= 0 else "hidden_state_prev"
         return sentence, literal(head) + "{" + slot + "}" + literal(note)

@@ -28,7 +28,7 @@ class Mark:
     t: int | None = None
     i: int | None = None
     values: tuple[float, ...] | None = None  # what it held then, when that differs from the final value
-    same_as: str | None = None  # or: it held what this drawn array (`ref:t`) shows at the end
+    same_as: str | None = None  # or: it held what this drawn array (`ref:t`) shows at the end, or `sgd`'s step
 
     def token(self) -> str:
         """`ref`, `ref:t`, `ref:t:i` or `ref::i`, then `=v,v,...` (or `=@ref:t`) when it held other values then."""

@@ -206,8 +206,11 @@ def _value_of(mark: Mark, scope: Scope) -> rnn.Array | None:
 
 
 def _update_marks(statement: ast.stmt, event: _Event, drawn: dict[tuple[str, int | None], rnn.Array],
-                  steps: int) -> tuple[list[Mark], list[Mark]]:
-    """What a line of `backward` or the step made (with its values when they differ from the drawn ones) and used."""
+                  steps: int, sgd_rate: float | None) -> tuple[list[Mark], list[Mark]]:
+    """What a line of `backward` or the step made (with its values when they differ from the drawn ones) and used.
+
+    A weight that sgd moved (`sgd_rate`: the learning rate, None for adagrad) is marked `=@sgd`: the page works
+    out its new values from the drawn weight and gradient, as numpy did (w - rate * g), instead of reading them."""
     before = _Resolver(event.before, event.aliases, steps)
     made: list[Mark] = []
     running: list[Mark] = []
@@ -221,7 +224,9 @@ def _update_marks(statement: ast.stmt, event: _Event, drawn: dict[tuple[str, int
             continue
         now = _value_of(mark, event.after)
         if now is not None and not np.array_equal(now.ravel(), drawn[(mark.ref, mark.t)].ravel()):
-            mark = Mark(mark.ref, mark.t, None, tuple(float(x) for x in now.ravel()))
+            stepped = mark.ref in PARAM_NAMES and sgd_rate is not None and np.array_equal(
+                now.ravel(), (drawn[(mark.ref, None)] - sgd_rate * drawn[(f"grads.{mark.ref}", None)]).ravel())
+            mark = Mark(mark.ref, mark.t, None, tuple(float(x) for x in now.ravel()), "sgd" if stepped else None)
         made.append(mark)
     value: ast.AST | None = statement.iter if isinstance(statement, ast.For) else getattr(statement, "value", None)
     if isinstance(statement, ast.Assign) and not made and event.next_aliases:
@@ -243,6 +248,7 @@ def record_update(trace: Trace) -> tuple[list[State], str]:
     source, offsets = update_listing()
     drawn = drawn_values(trace)
     steps = len(trace["inputs"])
+    sgd_rate = trace["spec"]["learning_rate"] if trace["spec"]["optimizer"] == "sgd" else None
     states: list[State] = []
     previous: tuple[ast.stmt, _Event] | None = None
     for event in _run(trace):
@@ -258,8 +264,8 @@ def record_update(trace: Trace) -> tuple[list[State], str]:
                     and not (m.ref in STEPWISE and m.t is None)]
             sentence, template = describe(statement, event.before, event.after, trace["vocab"])
         else:
-            made, used = _update_marks(statement, event, drawn, steps) if event.function is not rnn.make_update \
-                else ([], [])
+            made, used = ([], []) if event.function is rnn.make_update else (
+                _update_marks(statement, event, drawn, steps, sgd_rate))
             sentence = update_sentence(statement, event.before, event.after, event.aliases, event.next_aliases)
             template = literal(sentence)  # the update is the trained network's: nothing in it is replayed
         states.append(State(line, tuple(made), tuple(used), sentence, template))

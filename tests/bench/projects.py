@@ -160,3 +160,17 @@ def one_network_page(updates: int, hidden_size: int) -> dict[str, str]:
     return {"index.md": ("+++\ntitle = \"Growth\"\n+++\n\n# Growth\n\n"
                          f"```{{rnn}} grow\n:pattern: 011\n:length: 295\n:updates: {updates}\n"
                          f":hidden-size: {hidden_size}\n```\n")}
+
+
+# The issue's big figure: English text (28 characters), 32 hidden units, a 16-step window, adagrad at 0.1.
+BIG_TEXT = "the quick brown fox jumps over the lazy dog. " * 2
+
+
+def big_page(updates: int = 1000) -> dict[str, str]:
+    """A home page with one figure of vocabulary 28, hidden size 32 and a 16-step window, for the `big` row."""
+    return {"index.md": ("+++\ntitle = \"Big\"\n"
+                         "description = \"One figure of vocabulary 28, hidden size 32 and a 16-step window.\"\n"
+                         "+++\n\n# Big\n\n"
+                         f"```{{rnn}} big\n:text: \"{BIG_TEXT}\"\n:hidden-size: 32\n:seq-length: 16\n"
+                         f":optimizer: adagrad\n:learning-rate: 0.1\n:updates: {updates}\n```\n\n"
+                         "After training, the window's loss is {rnn}`big.training.final_loss`.\n")}

@@ -110,11 +110,15 @@ class Figure:
         return int(value)
 
     def trace(self) -> dict[str, Any]:
-        """The trace embedded in the figure."""
+        """The trace embedded in the figure, with what the page works out of each step put back, as it does
+        (figure.RECOMPUTED): xs, the one-hot of the input, and target_probability, the target's probability."""
         script = self.root.locator(f'script[data-rnn-trace="{self.name}"]')
         text = script.text_content()
         assert text, f"{self}: no embedded trace"
         parsed: dict[str, Any] = json.loads(text)
+        for t, step in enumerate(parsed["steps"]):
+            step["xs"] = [1.0 if k == parsed["inputs"][t] else 0.0 for k in range(len(parsed["vocab"]))]
+            step["target_probability"] = step["probabilities"][parsed["targets"][t]]
         return parsed
 
     def expected(self) -> Expected:

@@ -243,8 +243,14 @@
       this.elements = new Map(); // "ref:t:i" -> the cells of element i (a matrix row holds several)
       this.cells = new Map(); // g.rnn-cell -> its Cell
       this.rows = JSON.parse(svg.getAttribute("data-rows") || "null"); // a collapsed column's row names
-      for (const g of svg.querySelectorAll(".rnn-heat")) drawHeat(g, trace);
-      for (const g of svg.querySelectorAll(".rnn-array")) {
+      this.rate = trace.spec.learning_rate;
+      this.add(svg, trace);
+    }
+
+    // The arrays inside `part` (the diagram, or the gradients a big figure loads later), with their cells.
+    add(part, trace) {
+      for (const g of part.querySelectorAll(".rnn-heat")) drawHeat(g, trace);
+      for (const g of part.querySelectorAll(".rnn-array")) {
         const size = numberAttribute(g, "data-n"); // a collapsed column: its cells sit at their data-i
         const cells = Array.from(g.querySelectorAll(".rnn-cell"), (el, position) => new Cell(el, position, trace));
         if (size !== null) for (const cell of cells) cell.position = cell.i;
@@ -310,7 +316,10 @@
         const changed = [];
         for (const mark of state.made) {
           const cells = this.cellsOf(mark);
-          if (mark.values && mark.values[0].charAt(0) === "@") { // "=@ref:t": that array's final values
+          if (mark.values && mark.values[0] === "@sgd") { // a weight after sgd's step: w - rate * g, as numpy does it
+            const grads = this.cellsOf(parseMark("grads." + mark.ref));
+            mark.values = cells.map((cell, n) => String(cell.final.value - this.rate * grads[n].final.value));
+          } else if (mark.values && mark.values[0].charAt(0) === "@") { // "=@ref:t": that array's final values
             const source = parseMark(mark.values[0].slice(1)), values = new Array(this.arrays.get(arrayKey(source.ref, source.t)).size);
             for (const cell of this.cellsOf(source)) values[cell.position] = cell.final.value;
             mark.values = values;
@@ -624,6 +633,7 @@
 
     show(n, byReader) {
       n = this.land(n, byReader);
+      if (n !== this.updates && !this.replay.anchors) { this.player.whenComplete(() => this.show(n, byReader)); return; }
       if (n !== this.updates && this.player.mode === "update") this.player.showMode("forward", byReader); // replays the forward pass
       if (n !== this.shown) {
         this.shown = n;
@@ -981,6 +991,16 @@
     }
   }
 
+  // What the build leaves out of a step because the page works it out exactly (figure.RECOMPUTED): xs, the one-hot
+  // of the step's input, and target_probability, the target's row of probabilities.
+  function restore(trace) {
+    trace.steps.forEach((step, t) => {
+      step.xs = trace.vocab.map((ignored, k) => +(k === trace.inputs[t]));
+      step.target_probability = step.probabilities[trace.targets[t]];
+    });
+    return trace;
+  }
+
   // One figure: its program, its diagram, its controls, and where the reader is in it.
   class Player {
     constructor(figure) {
@@ -992,7 +1012,7 @@
       // What the build wrote: read once.
       this.figure = figure;
       this.name = figure.getAttribute("data-rnn");
-      this.trace = JSON.parse(part('script[data-rnn-trace="' + CSS.escape(this.name) + '"]').textContent);
+      this.trace = restore(JSON.parse(part('script[data-rnn-trace="' + CSS.escape(this.name) + '"]').textContent));
       if (this.trace.name !== this.name) throw new Error("its trace is the trace of " + this.trace.name);
       this.stage = part(".rnn-stage");
       this.playButton = part(".rnn-play");
@@ -1004,12 +1024,9 @@
       this.numbers = part(".rnn-numbers");
       this.svg = part(".rnn-diagram");
       this.modeButtons = Array.from(figure.querySelectorAll(".rnn-modes button[data-mode]"));
-      const gradients = document.querySelector( // written at the end of the page (markdown_ext.moved_gradients)
-        '.rnn-programs > svg[data-grads-for="' + CSS.escape(this.name) + '"] > .rnn-grads');
-      if (gradients) this.svg.appendChild(gradients);
       this.diagram = new Diagram(this.svg, this.trace);
-      const forward = new Program(figure, "forward", this.diagram, null, this.trace);
-      this.programs = new Map([["forward", forward], ["update", new Program(figure, "update", this.diagram, forward)]]);
+      this.programs = new Map([["forward", new Program(figure, "forward", this.diagram, null, this.trace)]]);
+      if (!figure.hasAttribute("data-later")) this.addUpdate();
       this.mode = figure.getAttribute("data-show") === "update" ? "update" : "forward";
       this.use(this.programs.get(this.mode));
       // What changes as the reader plays.
@@ -1022,6 +1039,7 @@
       this.named = new Map(); // ref -> every element of the figure with that data-ref, found on first hover
       this.tip = null;
       this.failed = false;
+      this.waiting = null; // what waits for a big figure's training step to load (whenComplete)
       this.listeners = {
         click: this.guard(this.onClick), input: this.guard(this.onScrub), change: this.guard(this.onSpeed),
         keydown: this.guard(this.onKey), mouseover: this.guard(this.onPoint), focusin: this.guard(this.onPoint),
@@ -1071,7 +1089,7 @@
       });
       const timeline = figure.querySelector(".rnn-timeline");
       this.built = { trace: this.trace, table: this.numbers.querySelector("tbody").innerHTML,
-        weights: this.numbers.querySelector(".rnn-weights").innerHTML, forward: forward };
+        weights: this.numbers.querySelector(".rnn-weights").innerHTML, forward: this.programs.get("forward") };
       this.window = this.trace; // the shown window at the trained weights
       this.input = null; // the reader's own sequence, or null for the author's window
       this.entry = new InputBox(this, part(".rnn-entry"));
@@ -1082,6 +1100,37 @@
     // The reader's own input (null: the author's window): true, or the message that says why it is refused.
     setInput(text) {
       return this.entry.show(text, "");
+    }
+
+    // The training step: its gradients, written at the end of the page (markdown_ext.moved_gradients), put back
+    // into the diagram, and its program.
+    addUpdate() {
+      const gradients = document.querySelector(
+        '.rnn-programs > svg[data-grads-for="' + CSS.escape(this.name) + '"] > .rnn-grads');
+      if (gradients) {
+        this.svg.appendChild(gradients);
+        this.diagram.add(gradients, this.built ? this.built.trace : this.trace);
+        if (this.tip) for (const el of gradients.querySelectorAll(".rnn-cell")) el.setAttribute("tabindex", "-1");
+      }
+      this.programs.set("update", new Program(this.figure, "update", this.diagram, this.programs.get("forward")));
+    }
+
+    // Run `then` once the figure has its training step and replay anchors: a big figure loads them the first time.
+    whenComplete(then) {
+      if (this.programs.has("update")) return this.guard(then)();
+      if (!this.waiting) {
+        this.waiting = [];
+        later.set(this.name, this.guard((part) => {
+          const replay = this.built.trace.training.replay;
+          if (replay) replay.anchors = part.anchors;
+          this.addUpdate();
+          for (const then of this.waiting) then();
+        }));
+        const script = document.createElement("script");
+        script.src = new URL(encodeURIComponent(this.name) + ".step.js", traces).href;
+        document.head.appendChild(script);
+      }
+      this.waiting.push(then);
     }
 
     // Show another trace of the same window (other weights): every cell, the numbers table and the sentences.
@@ -1192,6 +1241,7 @@
     // Switch program, showing its last state.
     showMode(mode, byReader) {
       if (mode === this.mode) return;
+      if (!this.programs.has(mode)) { this.whenComplete(() => this.showMode(mode, byReader)); return; }
       if (mode === "update" && this.input !== null) this.entry.show(null, "The training step trains on the network's own window.");
       // The training step is the trained network's next update: bring the replay back to the trained network.
       if (mode === "update" && this.timeline && this.timeline.shown !== this.timeline.updates) {
@@ -1449,14 +1499,14 @@
       const match = /^#([A-Za-z0-9_-]+)(?::(forward|update))?(?::u=(\d+))?(?::in=([^:]*))?:(\d+)$/.exec(location.hash);
       const player = match && players.get(match[1]);
       if (!player) return;
-      player.guard(() => {
+      player.whenComplete(() => {
         if (match[2]) player.showMode(match[2]);
         if (player.timeline) player.timeline.show(match[3] === undefined ? player.timeline.updates : Number(match[3]));
         let input = null;
         try { input = match[4] === undefined ? null : decodeURIComponent(match[4]); } catch (e) { /* not an input */ }
         if (input !== player.input) player.entry.show(input, "");
         player.go(Number(match[5]));
-      })();
+      });
       player.figure.scrollIntoView();
     },
   };
@@ -1506,6 +1556,14 @@
     }
     printing = [];
   });
+
+  // A big figure's training step, loaded when the reader first asks for it (Player.whenComplete): traces/NAME.step.js,
+  // beside the trace, hands over its states and gradients, to sit at the end of the page, and the replay's anchors.
+  const traces = new URL("../traces/", document.currentScript.src), later = new Map(); // name -> what takes them
+  api.later = (name, part) => {
+    document.body.insertAdjacentHTML("beforeend", '<div class="rnn-programs" hidden>' + part.html + "</div>");
+    later.get(name)(part);
+  };
 
   // The page API, for tests and curious readers: the live state of the figure NAME, or null.
   window.unrolled.figure = (name) => (players.has(name) ? players.get(name).api : null);
