@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-MAX_SHOWN_STEPS = 12
-VOCAB_RANGE = (2, 12)
+MAX_SHOWN_STEPS = 32
+VOCAB_RANGE = (2, 96)
 TEXT_SOURCES = ("pattern", "text", "text-file")
 FIGURE_OPTIONS = ("caption", "show")
 # What a figure shows first (`:show:`): the forward pass, or one whole training update.

@@ -58,20 +58,20 @@ def test_text_file_is_relative_to_the_markdown(tmp_path: Path) -> None:
     ({**BASE, "clip": "x"}, "clip", "positive number"),
     ({**BASE, "optimizer": "adam"}, "optimizer", "'sgd' or 'adagrad'"),
     ({**BASE, "seed": "1.5"}, "seed", "whole number"),
-    ({**BASE, "seq-length": "13"}, "seq-length", "from 1 to 12"),
+    ({**BASE, "seq-length": "33"}, "seq-length", "from 1 to 32"),
     ({"length": "40"}, "pattern", "exactly one text source"),
     ({**BASE, "text": "1010101"}, "text", "exactly one text source"),
     ({"pattern": "10"}, "pattern", "needs a length"),
     ({"text": "10101", "length": "9"}, "length", "with pattern only"),
     ({"text": "10101"}, "text", "at least seq-length + 2 = 6"),
     ({"text": "aaaaaaaaa"}, "text", "1 distinct characters"),
-    ({"text": "abcdefghijklm"}, "text", "13 distinct characters"),
+    ({"text": "".join(map(chr, range(32, 129)))}, "text", "97 distinct characters"),
     ({"text-file": "missing.txt"}, "text-file", "not found"),
     ({**BASE, "inputs": "101"}, "inputs", "needs targets"),
     ({**BASE, "targets": "010"}, "targets", "needs inputs"),
     ({**BASE, "inputs": "101", "targets": "01"}, "targets", "one target per input"),
     ({**BASE, "inputs": "1021", "targets": "0101"}, "inputs", "'2'"),
-    ({**BASE, "inputs": "1" * 13, "targets": "0" * 13}, "inputs", "at most 12 steps"),
+    ({**BASE, "inputs": "1" * 33, "targets": "0" * 33}, "inputs", "at most 32 steps"),
 ])
 def test_each_invalid_option_is_named(options: dict[str, object], option: str, words: str) -> None:
     found = errors_of(options)
