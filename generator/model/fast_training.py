@@ -23,7 +23,27 @@ import numpy as np
 from .rnn import Array, DataLoop, Optimizer, Params, TrainingRun, checkpoint_updates
 from .rnn import train as reference_train
 
-UNROLLED_MAX_HIDDEN = 16  # above this numpy's vector arithmetic is the faster of the two
+Run = tuple[Params, Optimizer, DataLoop]  # what one training run changes in place
+
+
+def unrolled_cost(hidden_size: int, vocab_size: int, seq_length: int, optimizer: str) -> float:
+    """Microseconds per update of one network on the unrolled path (fitted; see the module's notes)."""
+    weights = (2 * vocab_size + hidden_size + 1) * hidden_size + vocab_size
+    per_step = 0.107 * hidden_size * hidden_size + 0.106 * hidden_size * vocab_size + 0.141 * vocab_size - 0.92
+    return seq_length * per_step + (0.247 if optimizer == "adagrad" else 0.098) * weights + 19
+
+
+def stacked_cost(hidden_size: int, vocab_size: int, seq_length: int, optimizer: str) -> float:
+    """Microseconds per update of a network and its twin, side by side on the numpy path (fitted likewise)."""
+    weights = (2 * vocab_size + hidden_size + 1) * hidden_size + vocab_size
+    per_step = 16.9 + 0.0155 * hidden_size * (hidden_size + 2 * vocab_size)
+    return seq_length * per_step + 135 + 0.053 * weights
+
+
+def choose_path(hidden_size: int, vocab_size: int, seq_length: int, optimizer: str) -> str:
+    """"unrolled" or "numpy": the faster path for a network and its twin (the build always trains both)."""
+    twice_unrolled = 2 * unrolled_cost(hidden_size, vocab_size, seq_length, optimizer)
+    return "unrolled" if twice_unrolled <= stacked_cost(hidden_size, vocab_size, seq_length, optimizer) else "numpy"
 
 
 def _unrolled_source(hidden_size: int, vocab_size: int, adagrad: bool) -> str:
@@ -112,7 +132,7 @@ def _unrolled(hidden_size: int, vocab_size: int, adagrad: bool) -> Callable[...,
     return run
 
 
-def _unflatten(flat: tuple[float, ...], like: list[Array]) -> list[Array]:
+def _unflatten(flat: Any, like: list[Array]) -> list[Array]:
     arrays, start = [], 0
     for array in like:
         arrays.append(np.array(flat[start:start + array.size], dtype=np.float64).reshape(array.shape))
@@ -120,18 +140,19 @@ def _unflatten(flat: tuple[float, ...], like: list[Array]) -> list[Array]:
     return arrays
 
 
-def _train_unrolled(params: Params, encoded: list[int], seq_length: int, updates: int,
-                    optimizer: Optimizer, clip: float, loop: DataLoop, checkpoints_for: int) -> TrainingRun:
+def _train_unrolled(run: Run, encoded: list[int], seq_length: int, updates: int, clip: float,
+                    checkpoints_for: int) -> TrainingRun:
     """`train`'s result, computed by the unrolled loop; params, optimizer and loop are updated in place."""
+    params, optimizer, loop = run
     arrays = params.arrays()
     hidden_size, vocab_size = params.hidden_weights_W.shape[0], params.output_weights_V.shape[0]
     adagrad = optimizer.kind == "adagrad"
     memory = optimizer.memory or [np.zeros_like(a) for a in arrays]
     flat = tuple(float(x) for a in arrays for x in a.ravel())
     flat_memory = tuple(float(x) for a in memory for x in a.ravel()) if adagrad else ()
-    run = _unrolled(hidden_size, vocab_size, adagrad)
+    unrolled = _unrolled(hidden_size, vocab_size, adagrad)
     start = loop.updates_done
-    weights, new_memory, hidden, position, losses, marks = run(
+    weights, new_memory, hidden, position, losses, marks = unrolled(
         flat, flat_memory, encoded, seq_length, start + 1, updates, optimizer.learning_rate, clip,
         set(checkpoint_updates(checkpoints_for)), loop.position, tuple(float(x) for x in loop.hidden_state.ravel()))
     checkpoints = [(start, params.copy(), np.copy(loop.hidden_state))]
@@ -146,20 +167,140 @@ def _train_unrolled(params: Params, encoded: list[int], seq_length: int, updates
     return TrainingRun(params, loop, losses, checkpoints)
 
 
+def _summed(terms: Array) -> Array:
+    """The sum over axis 1 (steps), added in index order as `backward` adds them; one flat row per run."""
+    np.add.accumulate(terms, axis=1, out=terms)
+    return terms[:, -1].reshape(terms.shape[0], -1)
+
+
+def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates: int, clip: float,
+                   checkpoints_for: int) -> list[TrainingRun]:
+    """`rnn.train`'s results, bit for bit, for networks of one shape trained side by side on the same windows.
+
+    Every run's arrays are a row of one stacked array, so each numpy call below does the work of all of them.
+    Each value is computed by the operation `rnn.forward`, `rnn.backward` and `Optimizer.step` use for it, in
+    their order: a matrix times a vector is a stacked `matmul` (numpy calls the same BLAS gemv for every
+    matrix of a stack as for one matrix), U @ xs[t] is U's column (a one-hot sum is exact), and the gradients
+    that `backward` sums step by step, from the last step back, are the running sums (`np.add.accumulate`, in
+    index order by definition, where `np.sum` may add pairwise) of the products it adds, laid out last step
+    first. The softmax's sum over the vocabulary is `np.sum` over a contiguous row in both. Params, optimizers
+    and loops are updated in place once every run has finished.
+    """
+    loop = runs[0][2]
+    hidden_size, vocab_size = runs[0][0].hidden_weights_W.shape[0], runs[0][0].output_weights_V.shape[0]
+    count, steps, learning_rate = len(runs), seq_length, runs[0][1].learning_rate
+    adagrad = runs[0][1].kind == "adagrad"
+    like = runs[0][0].arrays()
+    flat = np.stack([np.concatenate([a.ravel() for a in params.arrays()]) for params, _, _ in runs])
+    memory = np.stack([np.concatenate([m.ravel() for m in optimizer.memory]) if optimizer.memory
+                       else np.zeros(flat.shape[1]) for _, optimizer, _ in runs])
+    edges = np.cumsum([0, *(a.size for a in like)])
+    U, W, b, V, c = (flat[:, start:end].reshape(count, *a.shape)
+                     for start, end, a in zip(edges[:-1], edges[1:], like, strict=True))
+    W_T, V_T = W.transpose(0, 2, 1), V.transpose(0, 2, 1)[:, None]
+    text = np.array(encoded, dtype=np.intp)
+    one_hot, at = np.eye(vocab_size), np.arange(steps)
+    outer_W = np.empty((count, steps, hidden_size, hidden_size))
+    outer_U = np.empty((count, steps, hidden_size, vocab_size))
+    outer_V = np.empty((count, steps, vocab_size, hidden_size))
+    position, done = loop.position, loop.updates_done
+    hidden = np.stack([run_loop.hidden_state for _, _, run_loop in runs])
+    wanted = set(checkpoint_updates(checkpoints_for))
+    start = done
+    losses: list[list[float]] = [[] for _ in runs]
+    checkpoints = [[(start, params.copy(), np.copy(run_loop.hidden_state))] for params, _, run_loop in runs]
+    for n in range(start + 1, updates + 1):
+        if position + steps + 1 >= len(encoded) or n == 1:  # DataLoop.next_window
+            position, hidden = 0, np.zeros_like(hidden)
+        inputs, targets = text[position:position + steps], text[position + 1:position + steps + 1]
+        columns = U[:, :, inputs]
+        states = [hidden]
+        for t in range(steps):  # forward: the recurrence, step by step
+            states.append(np.tanh(columns[:, :, t:t + 1] + np.matmul(W, states[-1]) + b))
+        hidden_states = np.stack(states[1:], axis=1)
+        exps = np.exp(np.matmul(V[:, None], hidden_states) + c[:, None])
+        probabilities = exps / np.sum(exps, axis=2, keepdims=True)
+        step_losses = -np.log(probabilities[:, at, targets, 0])
+        output_grads = probabilities  # backward: the softmax's gradient, then the recurrence back in time
+        output_grads[:, at, targets, 0] -= 1
+        through_V = np.matmul(V_T, output_grads)
+        squashed = 1 - hidden_states * hidden_states
+        hidden_grad_next = np.zeros_like(hidden)
+        raw = []
+        for t in range(steps - 1, -1, -1):
+            raw.append(squashed[:, t] * (through_V[:, t] + hidden_grad_next))
+            hidden_grad_next = np.matmul(W_T, raw[-1])
+        raw_back = np.stack(raw, axis=1)  # hidden_grad_raw, last step first
+        output_back = np.ascontiguousarray(output_grads[:, ::-1])
+        np.multiply(raw_back, one_hot[inputs[::-1]][None, :, None, :], out=outer_U)
+        np.multiply(raw_back, np.stack(states[-2::-1], axis=1).transpose(0, 1, 3, 2), out=outer_W)
+        np.multiply(output_back, hidden_states[:, ::-1].transpose(0, 1, 3, 2), out=outer_V)
+        grads = np.concatenate([_summed(outer_U), _summed(outer_W), _summed(raw_back), _summed(outer_V),
+                                _summed(output_back)], axis=1)
+        np.clip(grads, -clip, clip, out=grads)
+        if adagrad:  # Optimizer.step
+            memory += grads * grads
+            flat += -learning_rate * grads / np.sqrt(memory + 1e-8)
+        else:
+            flat -= learning_rate * grads
+        for k, total in enumerate(np.add.accumulate(step_losses, axis=1)[:, -1].tolist()):  # forward's loss
+            losses[k].append(total)
+        hidden = states[-1]
+        position += steps
+        if n in wanted:
+            for k, marks in enumerate(checkpoints):
+                marks.append((n, Params(*_unflatten(flat[k], like)), np.copy(hidden[k])))
+    if not (np.all(np.isfinite(flat)) and all(math.isfinite(x) for run_losses in losses for x in run_losses)):
+        raise FloatingPointError("training diverged")
+    trained = []
+    for k, (params, optimizer, run_loop) in enumerate(runs):
+        for array, value in zip(params.arrays(), _unflatten(flat[k], like), strict=True):
+            array[...] = value
+        if adagrad:
+            optimizer.memory = _unflatten(memory[k], like)
+        run_loop.position, run_loop.updates_done = position, max(updates, start)
+        run_loop.hidden_state = np.copy(hidden[k])
+        trained.append(TrainingRun(params, run_loop, losses[k], checkpoints[k]))
+    return trained
+
+
+def train_together(runs: list[Run], encoded: list[int], seq_length: int, updates: int, clip: float,
+                   checkpoints_for: int | None = None) -> list[TrainingRun]:
+    """`rnn.train`'s result for each run, for networks of one shape whose loops stand at the same update (a network
+    and its rounding check's twin): side by side on the numpy path, one after the other on the unrolled one.
+
+    Each run's params, optimizer and loop change in place, as `train` changes them.
+    """
+    params, optimizer, loop = runs[0]
+    if any((other.position, other.updates_done) != (loop.position, loop.updates_done) for _, _, other in runs):
+        raise ValueError("runs trained together must stand at the same update of the same text")
+    hidden_size, vocab_size = params.hidden_weights_W.shape[0], params.output_weights_V.shape[0]
+    whole = checkpoints_for or updates
+    before = [(p.copy(), o.copy(), run_loop.copy()) for p, o, run_loop in runs]
+    with np.errstate(all="ignore"):
+        try:  # both paths change params, optimizers and loops only once they have finished
+            if choose_path(hidden_size, vocab_size, seq_length, optimizer.kind) == "numpy":
+                return _train_stacked(runs, encoded, seq_length, updates, clip, whole)
+            return [_train_unrolled(run, encoded, seq_length, updates, clip, whole) for run in runs]
+        except (OverflowError, ValueError, ZeroDivisionError, FloatingPointError):
+            pass  # a diverging network: let numpy produce its infinities, as the reference does
+    for (p, o, run_loop), (p_before, o_before, loop_before) in zip(runs, before, strict=True):
+        for array, value in zip(p.arrays(), p_before.arrays(), strict=True):  # undo the runs that did finish
+            array[...] = value
+        o.memory, run_loop.position, run_loop.updates_done, run_loop.hidden_state = (
+            o_before.memory, loop_before.position, loop_before.updates_done, loop_before.hidden_state)
+    return [reference_train(p, encoded, seq_length, updates, o, clip, run_loop, checkpoints_for)
+            for p, o, run_loop in runs]
+
+
 def train(params: Params, encoded: list[int], seq_length: int, updates: int,
           optimizer: Optimizer, clip: float, loop: DataLoop | None = None,
           checkpoints_for: int | None = None) -> TrainingRun:
-    """`rnn.train`'s result, on the unrolled path when the network is small enough; params change in place.
+    """`rnn.train`'s result, on the path `choose_path` picks for the network's shape; params change in place.
 
     Resuming works as in `rnn.train`: pass the `loop` (and the params and optimizer) an earlier run left, and
-    training carries on to update `updates`, bit for bit as one uninterrupted run on this path (with
-    `checkpoints_for` set to the whole run's updates, its checkpoints too).
+    training carries on to update `updates`, bit for bit as one uninterrupted run (with `checkpoints_for` set to
+    the whole run's updates, its checkpoints too).
     """
-    if params.hidden_bias.shape[0] <= UNROLLED_MAX_HIDDEN:
-        try:  # the unrolled loop changes params, optimizer and loop only once it has finished
-            return _train_unrolled(params, encoded, seq_length, updates, optimizer, clip,
-                                   loop or DataLoop(encoded, seq_length, params.hidden_bias.shape[0]),
-                                   checkpoints_for or updates)
-        except (OverflowError, ValueError, ZeroDivisionError):
-            pass  # a diverging network: let numpy produce its infinities, as the reference does
-    return reference_train(params, encoded, seq_length, updates, optimizer, clip, loop, checkpoints_for)
+    run = (params, optimizer, loop or DataLoop(encoded, seq_length, params.hidden_bias.shape[0]))
+    return train_together([run], encoded, seq_length, updates, clip, checkpoints_for)[0]
