@@ -1,14 +1,37 @@
-"""Fast training for small networks: min-char-rnn's loop written out over plain Python floats.
+"""Fast training: min-char-rnn's loop on whichever of two paths is faster for the network's shape.
 
-numpy spends microseconds per call, and a 3-unit network does only a few dozen multiplications per
-step, so `rnn.train` is nearly all call overhead. For a network of up to UNROLLED_MAX_HIDDEN hidden
-units this module writes the whole training loop out as Python source, unrolled over units, with
-every weight a local float (`W_0_1` is hidden_weights_W[0, 1]), compiles it once per shape and runs
-it. Each line does what the numpy line it replaces does, in the same order; only the rounding of a
-few sums can differ in the last bit. That stays far inside the 1e-9 the tests hold it to, except in a
-network whose training amplifies rounding, which `health.py` detects and the build flags as chaotic.
-`rnn.train` stays the reference, and takes over for bigger networks and for a network whose training
-overflows.
+The unrolled path. numpy spends microseconds per call, and a 3-unit network does only a few dozen
+multiplications per step, so `rnn.train` is nearly all call overhead. This path writes the whole training loop
+out as Python source, unrolled over units, with every weight a local float (`W_0_1` is hidden_weights_W[0, 1]),
+compiles it once per shape and runs it. Each line does what the numpy line it replaces does, in the same order;
+only the rounding of a few sums can differ in the last bit. That stays far inside the 1e-9 the tests hold it to,
+except in a network whose training amplifies rounding, which `health.py` detects and the build flags as chaotic.
+
+The numpy path (`_train_stacked`) is `rnn.train` bit for bit, with only the calls the arithmetic needs: U's
+column instead of U @ xs[t], the output layer and its gradients for the whole window in one call each, and every
+network trained alongside stacked into the same arrays. The build trains every network twice (`health.py`'s
+rounding check), so on this path the twin costs about a third more, not twice as much.
+
+Choosing. The unrolled path's cost grows with the number of multiplications, the numpy path's mostly with the
+number of calls, so neither hidden size nor vocabulary alone decides. `choose_path` compares two cost formulas
+for a network and its twin: per update, the unrolled path (twice) costs about
+    2 x [steps x (0.107 H^2 + 0.106 H V + 0.141 V - 0.92) + k P + 19] microseconds,
+with P = (2 V + H + 1) H + V weights and k = 0.098 for sgd, 0.247 for adagrad (each weight's step is a few
+Python lines), and the numpy path, both networks at once, about
+    steps x (16.9 + 0.0155 H (H + 2 V)) + 135 + 0.053 P microseconds.
+The coefficients are a least-squares fit to 150 shapes measured with tests/bench/paths.py (hidden 1 to 24
+unrolled, to 64 stacked; vocabulary 2 to 96; windows 4, 16 and 32; both optimizers; CPU time per update on a
+busy 2-core machine; the formulas' median error 8%). A few of the measured points, microseconds per update of
+the pair (unrolled / numpy): hidden 3, vocabulary 2, window 4, sgd 55 / 204; hidden 3, vocabulary 29, window 16,
+adagrad 619 / 527; hidden 16, vocabulary 2, window 4, sgd 419 / 256; hidden 16, vocabulary 8, window 4, adagrad
+597 / 214; hidden 1, vocabulary 96, window 32, adagrad 1785 / 883. The model picks the faster path at 145 of the
+150 points; at the other five the two were within 5% of each other. So the article's networks (hidden 3,
+vocabulary 2 to 4) stay unrolled, and English text (vocabulary 28) or a hidden size of 16 goes to numpy. The
+choice depends on the shape only, never on the number of updates, so a run resumed in parts takes the path the
+whole run would. The unrolled loop's one-time compilation (20 ms at hidden 3, 0.1 s at hidden 16 and vocabulary
+29) is left out: where it would matter, numpy is the faster path anyway.
+
+`rnn.train` stays the reference, and takes over for a network whose training overflows.
 """
 
 from __future__ import annotations
@@ -27,7 +50,7 @@ Run = tuple[Params, Optimizer, DataLoop]  # what one training run changes in pla
 
 
 def unrolled_cost(hidden_size: int, vocab_size: int, seq_length: int, optimizer: str) -> float:
-    """Microseconds per update of one network on the unrolled path (fitted; see the module's notes)."""
+    """Microseconds per update of one network on the unrolled path (the fit in the module's notes)."""
     weights = (2 * vocab_size + hidden_size + 1) * hidden_size + vocab_size
     per_step = 0.107 * hidden_size * hidden_size + 0.106 * hidden_size * vocab_size + 0.141 * vocab_size - 0.92
     return seq_length * per_step + (0.247 if optimizer == "adagrad" else 0.098) * weights + 19
@@ -173,6 +196,17 @@ def _summed(terms: Array) -> Array:
     return terms[:, -1].reshape(terms.shape[0], -1)
 
 
+def _outer_summed(left: Array, right: Array) -> Array:
+    """The sum over axis 1 (steps) of the outer products left[:, t] @ right[:, t], in index order; a flat row per
+    run. Step by step into one array: that stays in the cache, where all the products at once would not."""
+    total = left[:, 0] * right[:, 0]
+    product = np.empty_like(total)
+    for t in range(1, left.shape[1]):
+        np.multiply(left[:, t], right[:, t], out=product)
+        total += product
+    return total.reshape(total.shape[0], -1)
+
+
 def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates: int, clip: float,
                    checkpoints_for: int) -> list[TrainingRun]:
     """`rnn.train`'s results, bit for bit, for networks of one shape trained side by side on the same windows.
@@ -199,10 +233,7 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
                      for start, end, a in zip(edges[:-1], edges[1:], like, strict=True))
     W_T, V_T = W.transpose(0, 2, 1), V.transpose(0, 2, 1)[:, None]
     text = np.array(encoded, dtype=np.intp)
-    one_hot, at = np.eye(vocab_size), np.arange(steps)
-    outer_W = np.empty((count, steps, hidden_size, hidden_size))
-    outer_U = np.empty((count, steps, hidden_size, vocab_size))
-    outer_V = np.empty((count, steps, vocab_size, hidden_size))
+    at = np.arange(steps)
     position, done = loop.position, loop.updates_done
     hidden = np.stack([run_loop.hidden_state for _, _, run_loop in runs])
     wanted = set(checkpoint_updates(checkpoints_for))
@@ -232,11 +263,12 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
             hidden_grad_next = np.matmul(W_T, raw[-1])
         raw_back = np.stack(raw, axis=1)  # hidden_grad_raw, last step first
         output_back = np.ascontiguousarray(output_grads[:, ::-1])
-        np.multiply(raw_back, one_hot[inputs[::-1]][None, :, None, :], out=outer_U)
-        np.multiply(raw_back, np.stack(states[-2::-1], axis=1).transpose(0, 1, 3, 2), out=outer_W)
-        np.multiply(output_back, hidden_states[:, ::-1].transpose(0, 1, 3, 2), out=outer_V)
-        grads = np.concatenate([_summed(outer_U), _summed(outer_W), _summed(raw_back), _summed(outer_V),
-                                _summed(output_back)], axis=1)
+        grad_U = np.zeros((count, vocab_size, hidden_size))  # U's columns, one added to per step (one-hot xs)
+        np.add.at(grad_U, (slice(None), inputs[::-1]), raw_back[..., 0])
+        states_back = np.stack(states[::-1], axis=1).transpose(0, 1, 3, 2)  # as rows, last step first
+        grads = np.concatenate([grad_U.transpose(0, 2, 1).reshape(count, -1),
+                                _outer_summed(raw_back, states_back[:, 1:]), _summed(raw_back),
+                                _outer_summed(output_back, states_back[:, :-1]), _summed(output_back)], axis=1)
         np.clip(grads, -clip, clip, out=grads)
         if adagrad:  # Optimizer.step
             memory += grads * grads

@@ -162,7 +162,7 @@ def english_row(hidden_size: int, runs: int) -> dict[str, Any]:
 
     def ours() -> float:
         shutil.rmtree(root / "build", ignore_errors=True)
-        seconds = run([str(BIN / "unrolled"), "build", "--root", str(root)])
+        seconds = run([sys.executable, "-m", "generator", "build", "--root", str(root)])
         found = re.search(r"^trained english: [\d,]+ updates in ([\d.]+) s", OUTPUTS[-1], re.M)
         if found is None:
             raise SystemExit(f"bench: no training line in the build's output:\n{OUTPUTS[-1]}")
