@@ -214,11 +214,12 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
     Every run's arrays are a row of one stacked array, so each numpy call below does the work of all of them.
     Each value is computed by the operation `rnn.forward`, `rnn.backward` and `Optimizer.step` use for it, in
     their order: a matrix times a vector is a stacked `matmul` (numpy calls the same BLAS gemv for every
-    matrix of a stack as for one matrix), U @ xs[t] is U's column (a one-hot sum is exact), and the gradients
-    that `backward` sums step by step, from the last step back, are the running sums (`np.add.accumulate`, in
-    index order by definition, where `np.sum` may add pairwise) of the products it adds, laid out last step
-    first. The softmax's sum over the vocabulary is `np.sum` over a contiguous row in both. Params, optimizers
-    and loops are updated in place once every run has finished.
+    matrix of a stack as for one matrix), and U @ xs[t] is U's column (a one-hot sum is exact). The gradients
+    that `backward` sums step by step, from the last step back, are summed in that order: the outer products
+    one step at a time, the biases' as running sums (`np.add.accumulate`, in index order by definition, where
+    `np.sum` may add pairwise), U's by `np.add.at` on the columns of the characters read (the one-hot product
+    adds zeros everywhere else). The softmax's sum over the vocabulary is `np.sum` over a contiguous row in
+    both. Params, optimizers and loops are updated in place once every run has finished.
     """
     loop = runs[0][2]
     hidden_size, vocab_size = runs[0][0].hidden_weights_W.shape[0], runs[0][0].output_weights_V.shape[0]
@@ -234,10 +235,9 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
     W_T, V_T = W.transpose(0, 2, 1), V.transpose(0, 2, 1)[:, None]
     text = np.array(encoded, dtype=np.intp)
     at = np.arange(steps)
-    position, done = loop.position, loop.updates_done
+    position, start = loop.position, loop.updates_done
     hidden = np.stack([run_loop.hidden_state for _, _, run_loop in runs])
     wanted = set(checkpoint_updates(checkpoints_for))
-    start = done
     losses: list[list[float]] = [[] for _ in runs]
     checkpoints = [[(start, params.copy(), np.copy(run_loop.hidden_state))] for params, _, run_loop in runs]
     for n in range(start + 1, updates + 1):
@@ -263,10 +263,10 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
             hidden_grad_next = np.matmul(W_T, raw[-1])
         raw_back = np.stack(raw, axis=1)  # hidden_grad_raw, last step first
         output_back = np.ascontiguousarray(output_grads[:, ::-1])
-        grad_U = np.zeros((count, vocab_size, hidden_size))  # U's columns, one added to per step (one-hot xs)
-        np.add.at(grad_U, (slice(None), inputs[::-1]), raw_back[..., 0])
+        grad_U = np.zeros((vocab_size, count, hidden_size))  # U's columns, one added to per step (one-hot xs)
+        np.add.at(grad_U, inputs[::-1], raw_back[..., 0].transpose(1, 0, 2))
         states_back = np.stack(states[::-1], axis=1).transpose(0, 1, 3, 2)  # as rows, last step first
-        grads = np.concatenate([grad_U.transpose(0, 2, 1).reshape(count, -1),
+        grads = np.concatenate([grad_U.transpose(1, 2, 0).reshape(count, -1),
                                 _outer_summed(raw_back, states_back[:, 1:]), _summed(raw_back),
                                 _outer_summed(output_back, states_back[:, :-1]), _summed(output_back)], axis=1)
         np.clip(grads, -clip, clip, out=grads)
