@@ -79,6 +79,8 @@ def test_each_path_matches_the_numpy_reference(monkeypatch: pytest.MonkeyPatch, 
                                                length: int, updates: int, hidden: int, seq_length: int,
                                                kind: str) -> None:
     _on_path(monkeypatch, path)
+    if path == "numpy":
+        updates = min(updates, 700)  # bit for bit from the first update; the long run only slows the suite
     fast = _train(pattern, length, updates, hidden, seq_length, kind, fast=True)
     reference = _train(pattern, length, updates, hidden, seq_length, kind, fast=False)
     assert len(fast.losses) == updates
@@ -153,10 +155,10 @@ def test_a_diverging_network_falls_back_to_numpy(monkeypatch: pytest.MonkeyPatch
 # one after the other, the numpy path side by side), where one path was more than 15% faster than the other.
 MEASURED = [
     # hidden, vocab, steps, optimizer, unrolled, numpy
-    (1, 2, 4, "sgd", 33, 173), (1, 29, 16, "adagrad", 292, 366), (1, 96, 32, "adagrad", 1785, 883),
-    (3, 2, 4, "sgd", 55, 204), (3, 2, 32, "adagrad", 168, 700), (3, 8, 16, "sgd", 217, 477),
-    (3, 29, 32, "adagrad", 1005, 706), (8, 2, 4, "adagrad", 109, 230), (16, 2, 4, "sgd", 419, 256),
-    (16, 8, 4, "adagrad", 597, 214),
+    (3, 2, 4, "sgd", 42, 159), (3, 2, 16, "sgd", 102, 505), (3, 2, 16, "adagrad", 97, 368),
+    (3, 29, 4, "sgd", 162, 315), (3, 29, 16, "adagrad", 573, 452), (8, 2, 4, "sgd", 184, 309),
+    (16, 2, 4, "sgd", 429, 263), (16, 8, 4, "adagrad", 828, 195), (16, 29, 16, "adagrad", 2941, 795),
+    (1, 96, 32, "sgd", 1755, 760),
 ]
 
 

@@ -15,21 +15,23 @@ rounding check), so on this path the twin costs about a third more, not twice as
 Choosing. The unrolled path's cost grows with the number of multiplications, the numpy path's mostly with the
 number of calls, so neither hidden size nor vocabulary alone decides. `choose_path` compares two cost formulas
 for a network and its twin: per update, the unrolled path (twice) costs about
-    2 x [steps x (0.107 H^2 + 0.106 H V + 0.141 V - 0.92) + k P + 19] microseconds,
-with P = (2 V + H + 1) H + V weights and k = 0.098 for sgd, 0.247 for adagrad (each weight's step is a few
+    2 x [steps x (0.102 H^2 + 0.106 H V + 0.125 V - 1.04) + k P + 8] microseconds,
+with P = (2 V + H + 1) H + V weights and k = 0.165 for sgd, 0.384 for adagrad (each weight's step is a few
 Python lines), and the numpy path, both networks at once, about
-    steps x (16.9 + 0.0155 H (H + 2 V)) + 135 + 0.053 P microseconds.
-The coefficients are a least-squares fit to 150 shapes measured with tests/bench/paths.py (hidden 1 to 24
-unrolled, to 64 stacked; vocabulary 2 to 96; windows 4, 16 and 32; both optimizers; CPU time per update on a
-busy 2-core machine; the formulas' median error 8%). A few of the measured points, microseconds per update of
-the pair (unrolled / numpy): hidden 3, vocabulary 2, window 4, sgd 55 / 204; hidden 3, vocabulary 29, window 16,
-adagrad 619 / 527; hidden 16, vocabulary 2, window 4, sgd 419 / 256; hidden 16, vocabulary 8, window 4, adagrad
-597 / 214; hidden 1, vocabulary 96, window 32, adagrad 1785 / 883. The model picks the faster path at 145 of the
-150 points; at the other five the two were within 5% of each other. So the article's networks (hidden 3,
-vocabulary 2 to 4) stay unrolled, and English text (vocabulary 28) or a hidden size of 16 goes to numpy. The
-choice depends on the shape only, never on the number of updates, so a run resumed in parts takes the path the
-whole run would. The unrolled loop's one-time compilation (20 ms at hidden 3, 0.1 s at hidden 16 and vocabulary
-29) is left out: where it would matter, numpy is the faster path anyway.
+    steps x (22 + 0.0048 H (H + 2 V)) + 153 + 0.028 P microseconds.
+The coefficients are a least-squares fit to 150 shapes measured on both paths with tests/bench/paths.py
+(hidden 1 to 32, vocabulary 2 to 96, windows 4, 16 and 32, both optimizers, wherever H (H + 2 V) <= 3,000: past
+that the unrolled loop is several times slower) and 44 more on the numpy path alone, up to hidden 64; CPU time
+per update, best of three, on a 2-core machine under heavy other load, so the formulas are off by 14% at the
+median. Some of the points, microseconds per update of the pair (unrolled / numpy): hidden 3, vocabulary 2,
+window 4, sgd 42 / 159; hidden 3, vocabulary 29, window 16, adagrad 573 / 452; hidden 16, vocabulary 2, window
+4, sgd 429 / 263; hidden 16, vocabulary 29, window 16, adagrad 2,941 / 795; hidden 1, vocabulary 96, window 32,
+sgd 1,755 / 760. The model picks the faster path at 144 of the 150; at the other six, shapes where the two paths
+are close and the load decides, its pick took 1.04x to 1.31x the faster one's time. So the article's
+networks (hidden 3, vocabulary 2 to 4) stay unrolled, and English text (vocabulary 28) or a hidden size of 16
+goes to numpy. The choice depends on the shape only, never on the number of updates, so a run resumed in parts
+takes the path the whole run would. The unrolled loop's compilation (once per shape and process; at most 50 ms
+for a shape this path is chosen for) is left out of the model.
 
 `rnn.train` stays the reference, and takes over for a network whose training overflows.
 """
@@ -52,15 +54,15 @@ Run = tuple[Params, Optimizer, DataLoop]  # what one training run changes in pla
 def unrolled_cost(hidden_size: int, vocab_size: int, seq_length: int, optimizer: str) -> float:
     """Microseconds per update of one network on the unrolled path (the fit in the module's notes)."""
     weights = (2 * vocab_size + hidden_size + 1) * hidden_size + vocab_size
-    per_step = 0.107 * hidden_size * hidden_size + 0.106 * hidden_size * vocab_size + 0.141 * vocab_size - 0.92
-    return seq_length * per_step + (0.247 if optimizer == "adagrad" else 0.098) * weights + 19
+    per_step = 0.102 * hidden_size * hidden_size + 0.106 * hidden_size * vocab_size + 0.125 * vocab_size - 1.04
+    return seq_length * per_step + (0.384 if optimizer == "adagrad" else 0.165) * weights + 8
 
 
 def stacked_cost(hidden_size: int, vocab_size: int, seq_length: int, optimizer: str) -> float:
     """Microseconds per update of a network and its twin, side by side on the numpy path (fitted likewise)."""
     weights = (2 * vocab_size + hidden_size + 1) * hidden_size + vocab_size
-    per_step = 16.9 + 0.0155 * hidden_size * (hidden_size + 2 * vocab_size)
-    return seq_length * per_step + 135 + 0.053 * weights
+    per_step = 22.0 + 0.0048 * hidden_size * (hidden_size + 2 * vocab_size)
+    return seq_length * per_step + 153 + 0.028 * weights
 
 
 def choose_path(hidden_size: int, vocab_size: int, seq_length: int, optimizer: str) -> str:
