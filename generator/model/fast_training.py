@@ -219,8 +219,8 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
     matrix of a stack as for one matrix), and U @ xs[t] is U's column (a one-hot sum is exact). The gradients
     that `backward` sums step by step, from the last step back, are summed in that order: the outer products
     one step at a time, the biases' as running sums (`np.add.accumulate`, in index order by definition, where
-    `np.sum` may add pairwise), U's by `np.add.at` on the columns of the characters read (the one-hot product
-    adds zeros everywhere else). The softmax's sum over the vocabulary is `np.sum` over a contiguous row in
+    `np.sum` may add pairwise), U's onto the column of each step's character (the one-hot product adds zeros
+    everywhere else). The softmax's sum over the vocabulary is `np.sum` over a contiguous row in
     both. Params, optimizers and loops are updated in place once every run has finished.
     """
     loop = runs[0][2]
@@ -241,16 +241,19 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
     hidden = np.stack([run_loop.hidden_state for _, _, run_loop in runs])
     wanted = set(checkpoint_updates(checkpoints_for))
     losses: list[list[float]] = [[] for _ in runs]
+    states, raw_back = np.empty((count, steps + 1, hidden_size, 1)), np.empty((count, steps, hidden_size, 1))
     checkpoints = [[(start, params.copy(), np.copy(run_loop.hidden_state))] for params, _, run_loop in runs]
     for n in range(start + 1, updates + 1):
         if position + steps + 1 >= len(encoded) or n == 1:  # DataLoop.next_window
             position, hidden = 0, np.zeros_like(hidden)
         inputs, targets = text[position:position + steps], text[position + 1:position + steps + 1]
         columns = U[:, :, inputs]
-        states = [hidden]
+        states[:, 0] = hidden  # hidden_state_prev, then each step's hidden state
+        state = hidden
         for t in range(steps):  # forward: the recurrence, step by step
-            states.append(np.tanh(columns[:, :, t:t + 1] + np.matmul(W, states[-1]) + b))
-        hidden_states = np.stack(states[1:], axis=1)
+            state = np.tanh(columns[:, :, t:t + 1] + np.matmul(W, state) + b)
+            states[:, t + 1] = state
+        hidden_states = states[:, 1:]
         exps = np.exp(np.matmul(V[:, None], hidden_states) + c[:, None])
         probabilities = exps / np.sum(exps, axis=2, keepdims=True)
         step_losses = -np.log(probabilities[:, at, targets, 0])
@@ -259,15 +262,15 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
         through_V = np.matmul(V_T, output_grads)
         squashed = 1 - hidden_states * hidden_states
         hidden_grad_next = np.zeros_like(hidden)
-        raw = []
-        for t in range(steps - 1, -1, -1):
-            raw.append(squashed[:, t] * (through_V[:, t] + hidden_grad_next))
-            hidden_grad_next = np.matmul(W_T, raw[-1])
-        raw_back = np.stack(raw, axis=1)  # hidden_grad_raw, last step first
+        for back, t in enumerate(range(steps - 1, -1, -1)):  # raw_back: hidden_grad_raw, last step first
+            raw = squashed[:, t] * (through_V[:, t] + hidden_grad_next)
+            raw_back[:, back] = raw
+            hidden_grad_next = np.matmul(W_T, raw)
         output_back = np.ascontiguousarray(output_grads[:, ::-1])
         grad_U = np.zeros((vocab_size, count, hidden_size))  # U's columns, one added to per step (one-hot xs)
-        np.add.at(grad_U, inputs[::-1], raw_back[..., 0].transpose(1, 0, 2))
-        states_back = np.stack(states[::-1], axis=1).transpose(0, 1, 3, 2)  # as rows, last step first
+        for character, raw_row in zip(inputs[::-1].tolist(), raw_back[..., 0].transpose(1, 0, 2), strict=True):
+            grad_U[character] += raw_row
+        states_back = states[:, ::-1].transpose(0, 1, 3, 2)  # as rows, last step first
         grads = np.concatenate([grad_U.transpose(1, 2, 0).reshape(count, -1),
                                 _outer_summed(raw_back, states_back[:, 1:]), _summed(raw_back),
                                 _outer_summed(output_back, states_back[:, :-1]), _summed(output_back)], axis=1)
@@ -279,7 +282,7 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
             flat -= learning_rate * grads
         for k, total in enumerate(np.add.accumulate(step_losses, axis=1)[:, -1].tolist()):  # forward's loss
             losses[k].append(total)
-        hidden = states[-1]
+        hidden = state
         position += steps
         if n in wanted:
             for k, marks in enumerate(checkpoints):
