@@ -52,8 +52,7 @@ class ProgressBars:
 
 
 def line(name: str, done: int, total: int) -> str:
-    """One network's bar: `training NAME [#######-----]  58%`, then which half of the work it is in."""
+    """One network's bar: `training NAME [#######-----]  58%` (the network and its rounding check train together)."""
     filled = WIDTH * done // total if total else WIDTH
     percent = 100 * done // total if total else 100
-    stage = "rounding check" if done > total // 2 else "training"
-    return f"training {name} [{'#' * filled}{'-' * (WIDTH - filled)}] {percent:3d}%  {stage}"
+    return f"training {name} [{'#' * filled}{'-' * (WIDTH - filled)}] {percent:3d}%"

@@ -174,3 +174,14 @@ def big_page(updates: int = 1000) -> dict[str, str]:
                          f"```{{rnn}} big\n:text: \"{BIG_TEXT}\"\n:hidden-size: 32\n:seq-length: 16\n"
                          f":optimizer: adagrad\n:learning-rate: 0.1\n:updates: {updates}\n```\n\n"
                          "After training, the window's loss is {rnn}`big.training.final_loss`.\n")}
+
+
+ENGLISH = ("the quick brown fox jumps over the lazy dog. a small bird sang in the old oak tree and the fox "
+           "listened. then the dog woke up and barked once. it went back to sleep in the warm sun.")
+
+
+def english_page(hidden_size: int, updates: int = 3000) -> dict[str, str]:
+    """A home page with one network trained on a short English paragraph (28 distinct characters), adagrad."""
+    return {"index.md": ("+++\ntitle = \"English\"\n+++\n\n# English\n\n"
+                         f"```{{rnn}} english\n:text: {ENGLISH}\n:updates: {updates}\n:hidden-size: {hidden_size}\n"
+                         ":seq-length: 16\n:optimizer: adagrad\n:learning-rate: 0.1\n```\n")}
