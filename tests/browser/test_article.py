@@ -46,6 +46,7 @@ def test_article_pages_load_cleanly_pass_axe_and_end_on_the_traces_numbers(brows
         for figure in figures(page):
             expected = figure.expected()
             figure.go_to(figure.steps - 1)
+            compact = figure.root.evaluate("(f) => !!f.querySelector('svg.rnn-diagram[data-rows], .rnn-heat')")
             shown = set()
             for cell in figure.cells():
                 if cell.value is None or cell.ref == "target" or cell.key not in expected.values:
@@ -55,9 +56,15 @@ def test_article_pages_load_cleanly_pass_axe_and_end_on_the_traces_numbers(brows
                 if not close(float(cell.value), want):
                     problems.append(f"{path} {figure} {cell.where()}: {cell.value}, numpy gives {want!r}")
                 text = cell_text(cell.ref, want)
-                if cell.text != text:
+                if cell.ref == "xs" and compact:  # a collapsed xs shows the character read
+                    text = repr(expected.trace["vocab"][expected.trace["inputs"][cell.key[1]]])
+                if cell.text is not None and cell.text != text:  # a heat map's tile has no text: its value shows
                     problems.append(f"{path} {figure} {cell.where()}: shows {cell.text!r}, want {text!r}")
-            if missing := expected.window_keys() - shown:
+            missing = expected.window_keys() - shown
+            if compact:  # what a collapsed column or a heat map leaves out is in the table (All numbers)
+                table = figure.root.locator(".rnn-numbers").text_content() or ""
+                missing = {key for key in missing if cell_text(key[0], expected.values[key]) not in table}
+            if missing:
                 problems.append(f"{path} {figure}: {len(missing)} values not shown at the last state")
     assert not problems, "\n".join(problems[:40])
 

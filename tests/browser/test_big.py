@@ -72,7 +72,8 @@ def test_the_page_opens_without_the_training_step_and_steps_through_the_forward_
     _ready(page)
     figure = Figure(page, "big")
     assert figure.root.get_attribute("data-later") == ""
-    assert not page.locator(".rnn-programs").count() and not _requested(browse, page, STEP_FILE)
+    later = '.rnn-programs > ol[data-program="update"], .rnn-programs > svg[data-grads-for]'  # the training step's
+    assert not page.locator(later).count() and not _requested(browse, page, STEP_FILE)
     last = figure.step
     page.locator('figure[data-rnn="big"] [data-do="back"]').click()
     assert figure.step == last - 1
@@ -86,17 +87,17 @@ def test_training_step_loads_its_states_and_gradients_once(browse: Browse, big_s
     page = browse.open(site=big_site, mode=mode)
     _ready(page)
     root = page.locator('figure[data-rnn="big"]')
+    forward = page.evaluate("window.unrolled.figure('big').steps")  # the forward pass's states
     root.locator('[data-mode="update"]').click()
     page.wait_for_function("window.unrolled.figure('big').mode === 'update'")
     assert root.get_attribute("data-show") == "update"
     assert root.locator(".rnn-diagram .rnn-grads .rnn-cell").count() > 2876  # every gradient of the five weights
     steps = page.evaluate("window.unrolled.figure('big').steps")
-    forward = root.locator('ol[data-program="forward"] > li').count()
-    assert steps == page.locator('.rnn-programs > ol[data-for="big"] > li').count() + forward  # forward inside
+    assert steps == page.locator('.rnn-programs > ol[data-program="update"][data-for="big"] > li').count() + forward
     page.evaluate("window.unrolled.figure('big').go(3)")
     assert root.get_attribute("data-step") == "3"
     page.evaluate("['forward', 'update'].map((mode) => window.unrolled.figure('big').showMode(mode))")
-    for part in ('ol[data-for="big"]', 'svg[data-grads-for="big"]'):  # loaded once
+    for part in ('ol[data-program="update"][data-for="big"]', 'svg[data-grads-for="big"]'):  # loaded once
         assert page.locator(".rnn-programs > " + part).count() == 1
     assert not browse.watcher(page).problems
 

@@ -143,7 +143,8 @@ def test_a_replay_re_picks_the_shown_rows_as_the_build_does(browse: Browse, big_
     as_built = [top_rows(step["probabilities"], target) for step, target in zip(built["steps"], built["targets"],
                                                                                strict=True)]
     assert _rows(figure) == as_built
-    page.evaluate("() => window.unrolled.figure('english').showUpdate(1)")
+    page.evaluate("() => window.unrolled.figure('english').showUpdate(1)")  # after its training step has loaded
+    page.wait_for_function("() => window.unrolled.figure('english').trace.training.shown_update === 1")
     replayed: dict[str, Any] = page.evaluate("() => window.unrolled.figure('english').trace")
     expected = [top_rows(step["probabilities"], target) for step, target in zip(replayed["steps"],
                                                                                built["targets"], strict=True)]
