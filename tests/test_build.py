@@ -49,6 +49,11 @@ def test_build_writes_pages_traces_and_404(tmp_path: Path) -> None:
     full["state_space"] = {"projection": full["state_space"]["projection"]}
     # Nor what the page works out from a step exactly: the one-hot xs and the target's probability.
     full["steps"] = [{k: v for k, v in step.items() if k not in ("xs", "target_probability")} for step in full["steps"]]
+    # Nor the replay's anchors, which wait with the training step in traces/NAME.step.js (the figure opens forward).
+    anchors = full["training"]["replay"].pop("anchors")
+    later = (site / "traces" / "tiny.step.js").read_text(encoding="utf-8")
+    assert later.startswith('unrolled.later("tiny",') and later.endswith(");\n")
+    assert json.loads(later[len('unrolled.later("tiny",'):-3])["anchors"] == anchors
     assert json.loads(inline.group(1)) == full
     assert 'href="../index.html"' in (site / "other" / "index.html").read_text(encoding="utf-8")
 

@@ -17,7 +17,7 @@ import pytest
 
 from generator.model import rnn
 from generator.model.trace import params_json
-from generator.render.figure import LATER_WEIGHTS, number_rows, weight_count, weight_rows
+from generator.render.figure import number_rows, weight_rows
 
 from .project import make_project, run_build
 
@@ -60,7 +60,7 @@ def _inline(site: Path) -> dict[str, Any]:
 
 def test_the_page_with_everything_it_loads_weighs_at_most_100_kb(site: Path) -> None:
     """The HTML (trace, diagram, forward states, listing, tables) with the player's script and stylesheet."""
-    assert weight_count(json.loads((site / "traces" / "big.json").read_text(encoding="utf-8"))) > LATER_WEIGHTS
+    assert (site / "traces" / "big.step.js").is_file()  # the training step waits there
     assert sum(_gzip((site / name).read_bytes()) for name in LOADED) <= PAGE_BUDGET
 
 

@@ -165,11 +165,15 @@ def test_a_figure_opens_on_the_mode_its_block_asks_for(tmp_path: Path, second: s
     for (box, height, forward, update), (_, show, _) in zip(svgs, figures, strict=True):
         assert box == height == (update if show == "update" else forward) and int(forward) < int(update)
     listings = re.findall(r'<pre class="rnn-code" data-program="update"( data-shared)?>', html)
-    # The page's first figure holds the training step's listing; a later one shares it unless it opens on it.
-    assert listings == ["", " data-shared" if second == "forward" else ""]
+    # A figure that opens on the training step holds its listing; one shown forward loads it with the step later.
+    assert listings == [" data-shared", " data-shared" if second == "forward" else ""]
     programs = re.search(r'<div class="rnn-programs" hidden>(.*)</div>', html, re.S)
-    assert programs is not None and re.findall(r'data-for="(\w+)"', programs.group(1)) == ["tiny", "later"] * 2
-    update_states = programs.group(1).split('data-program="update" data-for="later"')[1].count("<li")
+    assert programs is not None and re.findall(r'data-for="(\w+)"', programs.group(1)) == (
+        ["tiny", "later"] + (["later"] if second == "update" else []))
+    assert (root / "build" / "site" / "traces" / "tiny.step.js").is_file()
+    assert (root / "build" / "site" / "traces" / "later.step.js").is_file() == (second == "forward")
+    update_states = (programs.group(1).split('data-program="update" data-for="later"')[1].count("<li")
+                     if second == "update" else 0)
     # The forward program is written as templates: a loop step's states once, expanded for each step of the window.
     forward_list = html.split('data-program="forward" data-for="later"')[1].split("</ol>")[0]
     steps = len(json.loads(html.split('data-rnn-trace="later">')[1].split("</script>")[0])["inputs"])

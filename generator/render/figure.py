@@ -28,23 +28,19 @@ NOT_INLINE = ("checkpoints", "loss_history", "loss_history_updates")
 UPDATE_INLINE = ("number", "clip", "clipped")
 # Diagrams at most this wide (px) sit beside the code on a desktop; wider ones get the full width.
 BESIDE_CODE = 560
-# A figure whose network has more weights than this opens on its forward pass with the training step (its states,
-# gradients and the replay's anchors, each several times the forward pass's numbers at full precision) in
-# traces/NAME.step.js, which the page loads when the reader first asks for the step or the replay.
-LATER_WEIGHTS = 1000
 # What the page works out from the rest of a step, exactly: xs is the one-hot of its input, target_probability the
 # target's row of probabilities.
 RECOMPUTED = ("xs", "target_probability")
 
 
-def weight_count(trace: Trace) -> int:
-    """How many numbers the network's five weights hold."""
-    return sum(len(row) if isinstance(row, list) else 1 for value in trace["params"].values() for row in value)
+def loads_later(show: str) -> bool:
+    """Whether the figure leaves its training step to traces/NAME.step.js: every figure that opens on its forward pass.
 
-
-def loads_later(trace: Trace, show: str) -> bool:
-    """Whether the figure leaves its training step to traces/NAME.step.js (a big network shown forward)."""
-    return show == "forward" and weight_count(trace) > LATER_WEIGHTS
+    The training step (its states, gradients and the replay's anchors, each several times the forward pass's numbers
+    at full precision) is what most readers never open, so the page loads it when the reader first asks for the step
+    or moves the replay; a figure that opens on the training step carries it.
+    """
+    return show == "forward"
 
 
 def inline_trace(trace: Trace, later: bool = False) -> Trace:
@@ -123,7 +119,7 @@ def render_figure(env: jinja2.Environment, trace: Trace, caption: str, show: str
     update_states, update_source = record_update(trace)
     forward_at, forward_offset = _forward_inside(states, update_states)
     diagram = render_diagram(trace, show)
-    later = loads_later(trace, show)
+    later = loads_later(show)
     context: dict[str, Any] = {
         "show": show,
         "later": later,

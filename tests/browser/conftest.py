@@ -277,8 +277,12 @@ class Browse:
         return lambda url: url.startswith(("file:", "data:", "about:"))
 
     def open(self, path: str = "index.html", *, mode: str = "http", fragment: str = "", site: Site | None = None,
-             fresh: bool = False, **options: Any) -> Page:
-        """The page at `path` (over http under the sub-path, or from file://) with these context options."""
+             fresh: bool = False, complete: bool = True, **options: Any) -> Page:
+        """The page at `path` (over http under the sub-path, or from file://) with these context options.
+
+        `complete`: wait until every figure has loaded its training step, which the page otherwise loads the first
+        time a reader asks for it (test_big.py tests that part with complete=False).
+        """
         site = site or self.site
         url = site.url(path, mode, fragment)
         viewport = options.get("viewport", DESKTOP)
@@ -301,6 +305,10 @@ class Browse:
         self.watchers.append(watcher)
         self.by_page[id(page)] = watcher
         page.goto(url, wait_until="load")
+        if complete and options.get("java_script_enabled", True):
+            page.evaluate("""() => Promise.all(Array.from(document.querySelectorAll("figure.rnn-figure[data-rnn]"),
+                (f) => window.unrolled && window.unrolled.figure && window.unrolled.figure(f.getAttribute("data-rnn"))
+                ).filter(Boolean).map((api) => api.complete()))""")
         return page
 
     def watcher(self, page: Page) -> Watcher:

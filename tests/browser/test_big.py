@@ -68,7 +68,7 @@ def _ready(page: Page) -> None:
 
 def test_the_page_opens_without_the_training_step_and_steps_through_the_forward_pass(browse: Browse,
                                                                                       big_site: Site) -> None:
-    page = browse.open(site=big_site)
+    page = browse.open(site=big_site, complete=False)
     _ready(page)
     figure = Figure(page, "big")
     assert figure.root.get_attribute("data-later") == ""
@@ -84,7 +84,7 @@ def test_the_page_opens_without_the_training_step_and_steps_through_the_forward_
 
 @pytest.mark.parametrize("mode", ["http", "file"])
 def test_training_step_loads_its_states_and_gradients_once(browse: Browse, big_site: Site, mode: str) -> None:
-    page = browse.open(site=big_site, mode=mode)
+    page = browse.open(site=big_site, mode=mode, complete=False)
     _ready(page)
     root = page.locator('figure[data-rnn="big"]')
     forward = page.evaluate("window.unrolled.figure('big').steps")  # the forward pass's states
@@ -103,7 +103,7 @@ def test_training_step_loads_its_states_and_gradients_once(browse: Browse, big_s
 
 
 def test_the_replay_loads_its_anchors_and_matches_the_reference_run(browse: Browse, big_site: Site) -> None:
-    page = browse.open(site=big_site)
+    page = browse.open(site=big_site, complete=False)
     _ready(page)
     built = Figure(page, "big").trace()
     assert "anchors" not in built["training"]["replay"]
@@ -126,7 +126,7 @@ def test_the_replay_loads_its_anchors_and_matches_the_reference_run(browse: Brow
 
 
 def test_an_address_into_the_training_step_opens_it(browse: Browse, big_site: Site) -> None:
-    page = browse.open(site=big_site)
+    page = browse.open(site=big_site, complete=False)
     _ready(page)
     page.evaluate("location.hash = '#big:update:5'")  # the address is read on load and on every change alike
     page.wait_for_function("window.unrolled.figure('big').step === 5 "
@@ -141,7 +141,7 @@ def test_the_step_file_sits_beside_the_trace(big_site: Site) -> None:
 
 
 def test_a_big_figure_and_a_small_one_share_the_training_step_listing(browse: Browse, big_site: Site) -> None:
-    page = browse.open("mixed/index.html", site=big_site)
+    page = browse.open("mixed/index.html", site=big_site, complete=False)
     page.wait_for_function("window.unrolled.figure('later') && window.unrolled.figure('small')")
     assert page.locator('figure[data-rnn="later"] pre[data-program="update"][data-shared]').count() == 1
     for name in ("small", "later"):

@@ -50,7 +50,7 @@ def big_site(tmp_path_factory: pytest.TempPathFactory, server: Server) -> Site:
     (content / "ascii.md").write_text(ASCII_PAGE, encoding="utf-8")
     (content / "ascii.txt").write_text(ASCII * 2, encoding="utf-8", newline="")
     folder = build_project(content, tmp_path_factory.mktemp("big-project"))
-    return Site(folder, server.mount(folder, "big"))
+    return Site(folder, server.mount(folder, "big-figure"))
 
 
 @pytest.fixture(autouse=True)

@@ -61,7 +61,10 @@ def _reference_runs(trace: dict[str, Any], updates: list[int]) -> dict[int, rnn.
 
 
 def _positions(trace: dict[str, Any]) -> list[int]:
-    """Every checkpoint, and updates between them (one past an anchor, one before the next, one before the end)."""
+    """Every checkpoint, and updates between them (one past an anchor, one before the next, one before the end).
+
+    `trace` is the trace file (traces/NAME.json): the page loads the anchors with the training step.
+    """
     record, updates = trace["training"]["replay"], trace["training"]["updates"]
     between = [a["update"] + 1 for a in record["anchors"]] + [a["update"] - 1 for a in record["anchors"][1:]]
     return sorted(set(rnn.checkpoint_updates(updates)) | set(between) | {updates // 3, updates - 1})
@@ -100,7 +103,8 @@ def test_every_position_equals_the_reference_run_and_its_forward_pass_numpy(brow
     """The article's two trained figures (sgd), and the fixture's adagrad figure and its smallest."""
     page = browse.open(where, site=article_site if where == "index.html" else None)
     built = Figure(page, name).trace()
-    positions = _positions(built)
+    site = article_site if where == "index.html" else browse.site
+    positions = _positions(json.loads((site.folder / "traces" / f"{name}.json").read_text(encoding="utf-8")))
     reference = _reference_runs(built, positions)
     problems = []
     for n in positions:

@@ -1069,6 +1069,9 @@
           player.guard(() => { result = player.setInput(text); })();
           return result;
         },
+        complete() { // a promise of the training step and the replay, which the page loads when first asked
+          return new Promise((resolve) => player.whenComplete(resolve));
+        },
         showUpdate(n) { // the network after n training updates (snapped to a checkpoint where the figure snaps)
           if (typeof n !== "number" || !Number.isInteger(n)) throw new TypeError("showUpdate(n) takes a whole number");
           if (!player.timeline) throw new Error("the figure " + player.name + " is not trained");
@@ -1121,8 +1124,7 @@
       if (!this.waiting) {
         this.waiting = [];
         later.set(this.name, this.guard((part) => {
-          const replay = this.built.trace.training.replay;
-          if (replay) replay.anchors = part.anchors;
+          if (this.timeline) this.timeline.replay = Object.assign({}, this.timeline.replay, { anchors: part.anchors });
           this.addUpdate();
           for (const then of this.waiting) then();
         }));
