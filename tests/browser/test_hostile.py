@@ -11,7 +11,7 @@ from .player import Figure
 
 @pytest.mark.parametrize("mode", ["http", "file"])
 def test_markup_characters_are_shown_not_parsed(browse: Browse, hostile_site: Site, mode: str) -> None:
-    page = browse.open("index.html", site=hostile_site, mode=mode)
+    page = browse.open("index.html", site=hostile_site, mode=mode, complete=False)
     figure = Figure(page, "hostile")
     trace = figure.trace()
     assert trace["vocab"] == sorted(set(HOSTILE_TEXT))

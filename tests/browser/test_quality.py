@@ -236,7 +236,7 @@ def test_the_figure_shows_keyboard_focus(browse: Browse) -> None:
 
 
 def test_one_script_one_stylesheet_nothing_else(browse: Browse) -> None:
-    page = browse.open(HOME)
+    page = browse.open(HOME, complete=False)  # as a reader opens it (a training step asked for adds its script)
     scripts = page.eval_on_selector_all("script[src]", "(s) => s.map((e) => [e.getAttribute('src'), e.defer, e.type])")
     assert len(scripts) == 1, scripts
     src, defer, kind = scripts[0]
@@ -249,7 +249,7 @@ def test_one_script_one_stylesheet_nothing_else(browse: Browse) -> None:
 
 
 def test_home_page_weight(browse: Browse) -> None:
-    page = browse.open(HOME, fresh=True)  # an empty cache: every byte counted
+    page = browse.open(HOME, fresh=True, complete=False)  # an empty cache: every byte counted
     page.wait_for_load_state("networkidle")
     sizes = {}
     for response in browse.watcher(page).responses:
