@@ -15,8 +15,8 @@ from generator.render.diagram import CHAR, COLLAPSE_ABOVE, HEAT_ABOVE, TOP_ROWS,
 from generator.spec import MAX_SHOWN_STEPS, VOCAB_RANGE
 
 from .project import REPO, valid_network
+from .test_diagram import Box, _overlaps
 
-Box = tuple[float, float, float, float, str]
 # Newline and tab first, so that every vocabulary above 2 has a character that needs a visible mark; then ASCII.
 ALPHABET = "\n\t" + "".join(map(chr, range(32, 127)))
 ADVANCE = 0.602  # DejaVu Sans Mono's advance in em: a cell's text must fit at the real width, not only the estimate
@@ -76,18 +76,6 @@ def _geometry(svg: ET.Element, gradients: bool) -> tuple[list[Box], list[tuple[s
         left = x - width if "anchor-end" in classes else x - width / 2 if "anchor-middle" in classes else x
         boxes.append((left, y - 10, left + width, y + 3, f"label {text.text}"))
     return boxes, texts
-
-
-def _overlaps(boxes: list[Box]) -> list[tuple[str, str]]:
-    found = []
-    ordered = sorted(boxes)
-    for n, a in enumerate(ordered):
-        for b in ordered[n + 1:]:
-            if b[0] >= a[2]:
-                break
-            if a[1] < b[3] and b[1] < a[3]:
-                found.append((a[4], b[4]))
-    return found
 
 
 def test_the_sweep_covers_the_whole_range() -> None:

@@ -15,21 +15,10 @@ from playwright.sync_api import Page
 
 from generator.model import rnn
 
+from ..test_page_weight import BIG_PAGE, TEXT
 from .conftest import Browse, Server, Site, build_project
 from .player import Figure
 
-TEXT = "the quick brown fox jumps over the lazy dog. " * 2
-BIG_PAGE = f"""# Big
-
-```{{rnn}} big
-:text: "{TEXT}"
-:hidden-size: 32
-:seq-length: 16
-:optimizer: adagrad
-:learning-rate: 0.03
-:updates: 200
-```
-"""
 STEP_FILE = "traces/big.step.js"
 # A big figure before a small one: the small one keeps the training step's listing the big one shares.
 MIXED_PAGE = f"""# Mixed
