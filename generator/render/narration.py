@@ -248,7 +248,13 @@ class _Named(ast.NodeTransformer):
 
 def named_code(node: ast.AST, scope: Scope, aliases: dict[str, str]) -> str:
     """`code`, with `param` and `grad` written as the weight or gradient they are (`grads.hidden_bias`)."""
-    return code(_Named(aliases).visit(copy.deepcopy(node)), scope)
+    return code(_named(node, tuple(sorted(aliases.items()))), scope)
+
+
+@cache
+def _named(node: ast.AST, aliases: tuple[tuple[str, str], ...]) -> ast.AST:
+    """The statement's expression with the aliases written out, made once per alias set (so `_code`'s cache holds)."""
+    return _Named(dict(aliases)).visit(copy.deepcopy(node))
 
 
 def _ref_of(text: str) -> str:
