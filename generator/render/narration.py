@@ -254,7 +254,8 @@ def named_code(node: ast.AST, scope: Scope, aliases: dict[str, str]) -> str:
 @cache
 def _named(node: ast.AST, aliases: tuple[tuple[str, str], ...]) -> ast.AST:
     """The statement's expression with the aliases written out, made once per alias set (so `_code`'s cache holds)."""
-    return _Named(dict(aliases)).visit(copy.deepcopy(node))
+    named: ast.AST = _Named(dict(aliases)).visit(copy.deepcopy(node))
+    return named
 
 
 def _ref_of(text: str) -> str:
