@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import Any
 
-import numpy as np
 import pytest
 
 from generator.model.trace import record_trace
@@ -15,6 +13,7 @@ from generator.render.windows import TemplateError, expand, forward_templates, r
 
 from .conftest import ARTICLE_NETWORKS
 from .project import valid_network
+from .reference import window_trace
 
 SHIPPED = {**ARTICLE_NETWORKS, "hello": {"pattern": "hello", "length": "100", "seq-length": "5", "updates": "500"}}
 EDGES = {
@@ -22,24 +21,6 @@ EDGES = {
     "one-step": {"pattern": "01", "length": "20", "seq-length": "1", "hidden-size": "1", "updates": "5"},
     "wide": {"pattern": "abcdefghijkl", "length": "80", "seq-length": "12", "updates": "10"},
 }
-
-
-def _window(trace: dict[str, Any], codes: list[int]) -> dict[str, Any]:
-    """The trace of another window: its steps computed here with numpy, as min-char-rnn's forward does."""
-    p = {k: np.array(v, dtype=np.float64) for k, v in trace["params"].items()}
-    h = np.array(trace["hidden_state_prev"]).reshape(-1, 1)
-    inputs, targets, steps, loss = codes[:-1], codes[1:], [], 0.0
-    for x, y in zip(inputs, targets, strict=True):
-        xs = np.zeros((len(trace["vocab"]), 1))
-        xs[x] = 1
-        h = np.tanh(p["input_weights_U"] @ xs + p["hidden_weights_W"] @ h + p["hidden_bias"].reshape(-1, 1))
-        o = p["output_weights_V"] @ h + p["output_bias"].reshape(-1, 1)
-        pr = np.exp(o) / np.sum(np.exp(o))
-        loss += -np.log(pr[y, 0])
-        steps.append({"xs": xs.ravel().tolist(), "hidden_states": h.ravel().tolist(), "outputs": o.ravel().tolist(),
-                      "probabilities": pr.ravel().tolist(), "target_probability": float(pr[y, 0]),
-                      "loss": float(loss)})
-    return {**trace, "inputs": inputs, "targets": targets, "steps": steps}
 
 
 @pytest.mark.parametrize("name", [*SHIPPED, *EDGES])
@@ -50,7 +31,7 @@ def test_the_templates_expand_to_the_recorded_program_of_any_window(name: str) -
     rng = random.Random(name)
     windows = [[rng.randrange(len(trace["vocab"])) for _ in range(rng.randint(2, longest))] for _ in range(25)]
     for codes in [[0, 0], [0] * longest, *windows]:
-        window = _window(trace, codes)
+        window = window_trace(trace, codes)
         program = record_program(window)
         expanded = expand(templates, window)
         assert expanded == [recorded(state) for state in program], codes

@@ -6,7 +6,6 @@ draws and says, from the generator rendering that window (record_program, number
 
 from __future__ import annotations
 
-import itertools
 import json
 import random
 import re
@@ -14,7 +13,6 @@ from html import unescape
 from typing import Any
 from urllib.parse import quote
 
-import numpy as np
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
@@ -22,6 +20,7 @@ from generator.render.diagram import render_diagram
 from generator.render.figure import number_rows, own_sequence
 from generator.render.program import record_program
 
+from ..reference import window_trace
 from .conftest import Browse, Site
 
 ARTICLE = ("untrained", "alternating", "useful")
@@ -66,24 +65,6 @@ READ = """(name) => {
 }"""
 
 
-def _numpy_steps(trace: dict[str, Any], params: dict[str, Any], codes: list[int]) -> list[dict[str, Any]]:
-    """min-char-rnn's forward pass over `codes` (inputs all but the last, targets all but the first), in numpy."""
-    p = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
-    h = np.array(trace["hidden_state_prev"], dtype=np.float64).reshape(-1, 1)
-    steps, loss = [], 0.0
-    for x, y in itertools.pairwise(codes):
-        xs = np.zeros((len(trace["vocab"]), 1))
-        xs[x] = 1
-        h = np.tanh(p["input_weights_U"] @ xs + p["hidden_weights_W"] @ h + p["hidden_bias"].reshape(-1, 1))
-        o = p["output_weights_V"] @ h + p["output_bias"].reshape(-1, 1)
-        pr = np.exp(o) / np.sum(np.exp(o))
-        loss += -np.log(pr[y, 0])
-        steps.append({"xs": xs.ravel().tolist(), "hidden_states": h.ravel().tolist(),
-                      "outputs": o.ravel().tolist(), "probabilities": pr.ravel().tolist(),
-                      "target_probability": float(pr[y, 0]), "loss": float(loss)})
-    return steps
-
-
 def _built_trace(site: Site, name: str) -> dict[str, Any]:
     return json.loads((site.folder / "traces" / f"{name}.json").read_text(encoding="utf-8"))
 
@@ -111,7 +92,7 @@ def test_random_inputs_replay_the_forward_pass_as_numpy_does(browse: Browse, art
         codes = [trace["vocab"].index(c) for c in text]
         assert shown["input"] == text and shown["trace"]["inputs"] == codes[:-1]
         assert shown["trace"]["targets"] == codes[1:]
-        want = _numpy_steps(trace, trace["params"], codes)
+        want = window_trace(trace, codes)["steps"]
         for t, (got, step) in enumerate(zip(shown["trace"]["steps"], want, strict=True)):
             for key, value in step.items():
                 problems += _near(got[key], value, f"{text} steps[{t}].{key}")
@@ -145,7 +126,7 @@ def test_a_random_window_is_what_the_build_draws_and_says_for_it(browse: Browse,
         shown = page.evaluate(READ, name)
         codes = [built["vocab"].index(c) for c in text]
         window = {**built, "inputs": codes[:-1], "targets": codes[1:],
-                  "steps": _numpy_steps(built, built["params"], codes)}
+                  "steps": window_trace(built, codes)["steps"]}
         program = record_program(window)
         assert [s["say"] for s in shown["states"]] == [s.sentence for s in program], text
         assert [s["line"] for s in shown["states"]] == [str(s.line) for s in program], text
@@ -231,8 +212,8 @@ def test_an_input_composes_with_the_replayed_training(browse: Browse, article_si
     built = _built_trace(article_site, "useful")
     codes = [int(c) for c in "01101"]
     problems: list[str] = []
-    for t, (got, step) in enumerate(zip(shown["trace"]["steps"],
-                                        _numpy_steps(built, shown["trace"]["params"], codes), strict=True)):
+    want = window_trace({**built, "params": shown["trace"]["params"]}, codes)["steps"]  # at the replayed weights
+    for t, (got, step) in enumerate(zip(shown["trace"]["steps"], want, strict=True)):
         for key, value in step.items():
             problems += _near(got[key], value, f"steps[{t}].{key}")
     assert not problems, problems[:10]
