@@ -51,7 +51,7 @@ def _send(queue: Queue[tuple[str, int, int]], name: str, done: int, total: int) 
     queue.put((name, done, total))
 
 
-def _train(network: Network, progress: Progress | None = None) -> Outcome:
+def _train(network: Network, progress: Progress | None = None, spare_core: bool = False) -> Outcome:
     from .model.trace import TrainingDiverged, record_trace  # numpy and the model load only when needed
 
     name = network.spec.name
@@ -62,7 +62,7 @@ def _train(network: Network, progress: Progress | None = None) -> Outcome:
         tell = functools.partial(_send, _worker_queue, name)
     started = time.perf_counter()
     try:
-        recorded = record_trace(network, tell)
+        recorded = record_trace(network, tell, spare_core)
     except TrainingDiverged as exc:
         return Outcome(name, None, "", str(exc), time.perf_counter() - started, False)
     return Outcome(name, recorded, trace_json(recorded), None, time.perf_counter() - started, False)
@@ -100,12 +100,13 @@ def obtain_traces(networks: list[Network], cache: TraceCache, report: Callable[[
         else:
             outcomes[network.spec.name] = Outcome(network.spec.name, *cached, None, 0.0, True)
             report(outcomes[network.spec.name])
-    workers = min(len(missing), os.cpu_count() or 1)
+    cores = os.cpu_count() or 1
+    workers = min(len(missing), cores)
     try:
         if workers > 1:
             trained = _train_in_parallel(missing, workers, progress)
-        else:
-            trained = [_train(network, progress) for network in missing]
+        else:  # one network (or one core): a second core, if any, can train its rounding check's twin
+            trained = [_train(network, progress, spare_core=cores > 1) for network in missing]
     finally:
         if progress is not None:
             progress.close()

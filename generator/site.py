@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+import orjson
 from markupsafe import Markup
 
 from .assets import theme_assets
@@ -222,9 +223,10 @@ class SiteBuilder:
                 converter = converter or SiteMarkdown(set(traces))
                 body, links[page.slug], later = converter.render(source, context), context.links, context.files
                 if not problems.errors:
-                    body_cache.store(key, json.dumps({"html": body, "links": links[page.slug], "files": later}))
+                    stored = {"html": body, "links": links[page.slug], "files": later}
+                    body_cache.store(key, orjson.dumps(stored).decode())  # a chaotic figure's step file: MBs
             else:
-                stored = json.loads(cached)
+                stored = orjson.loads(cached)
                 body, links[page.slug] = stored["html"], [tuple(link) for link in stored["links"]]
                 later = stored["files"]
             files.update({path: text.encode("utf-8") for path, text in later.items()})

@@ -202,15 +202,28 @@ def _summed(terms: Array) -> Array:
     return terms[:, -1].reshape(terms.shape[0], -1)
 
 
+ALL_AT_ONCE = 65_536  # products (over every run and step) up to which _outer_summed makes them in one call
+
+
 def _outer_summed(left: Array, right: Array) -> Array:
     """The sum over axis 1 (steps) of the outer products left[:, t] @ right[:, t], in index order; a flat row per
-    run. Step by step into one array: that stays in the cache, where all the products at once would not."""
-    total = left[:, 0] * right[:, 0]
-    product = np.empty_like(total)
-    for t in range(1, left.shape[1]):
-        np.multiply(left[:, t], right[:, t], out=product)
-        total += product
-    return total.reshape(total.shape[0], -1)
+    run. Each product is one rounding, as in `backward`'s np.dot of a column and a row. Up to ALL_AT_ONCE of
+    them are made in one call and then added step by step: 1.5 to 2.5 times faster than a product per step
+    (16 steps, hidden 16 to 64, one run). Past that, a step at a time keeps them in the cache (two stacked runs
+    at hidden 64: 170 against 200 microseconds)."""
+    count, steps, rows, columns = left.shape[0], left.shape[1], left.shape[2], right.shape[3]
+    if count * steps * rows * columns <= ALL_AT_ONCE:
+        products = left * right
+        total = products[:, 0].copy()
+        for t in range(1, steps):
+            total += products[:, t]
+    else:
+        total = left[:, 0] * right[:, 0]
+        product = np.empty_like(total)
+        for t in range(1, steps):
+            np.multiply(left[:, t], right[:, t], out=product)
+            total += product
+    return total.reshape(count, -1)
 
 
 def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates: int, clip: float,
@@ -246,6 +259,7 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
     wanted = set(checkpoint_updates(checkpoints_for))
     losses: list[list[float]] = [[] for _ in runs]
     states, raw_back = np.empty((count, steps + 1, hidden_size, 1)), np.empty((count, steps, hidden_size, 1))
+    summed = np.empty((count, hidden_size, 1))  # a step's sum before its tanh, or before its product
     checkpoints = [[(start, params.copy(), np.copy(run_loop.hidden_state))] for params, _, run_loop in runs]
     for n in range(start + 1, updates + 1):
         if position + steps + 1 >= len(encoded) or n == 1:  # DataLoop.next_window
@@ -253,10 +267,11 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
         inputs, targets = text[position:position + steps], text[position + 1:position + steps + 1]
         columns = U[:, :, inputs]
         states[:, 0] = hidden  # hidden_state_prev, then each step's hidden state
-        state = hidden
-        for t in range(steps):  # forward: the recurrence, step by step
-            state = np.tanh(columns[:, :, t:t + 1] + np.matmul(W, state) + b)
-            states[:, t + 1] = state
+        for t in range(steps):  # forward: the recurrence, step by step: tanh((U x + W h) + b), into states
+            np.matmul(W, states[:, t], out=summed)
+            np.add(columns[:, :, t:t + 1], summed, out=summed)
+            np.add(summed, b, out=summed)
+            np.tanh(summed, out=states[:, t + 1])
         hidden_states = states[:, 1:]
         exps = np.exp(np.matmul(V[:, None], hidden_states) + c[:, None])
         probabilities = exps / np.sum(exps, axis=2, keepdims=True)
@@ -267,13 +282,12 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
         squashed = 1 - hidden_states * hidden_states
         hidden_grad_next = np.zeros_like(hidden)
         for back, t in enumerate(range(steps - 1, -1, -1)):  # raw_back: hidden_grad_raw, last step first
-            raw = squashed[:, t] * (through_V[:, t] + hidden_grad_next)
-            raw_back[:, back] = raw
-            hidden_grad_next = np.matmul(W_T, raw)
+            np.add(through_V[:, t], hidden_grad_next, out=summed)
+            np.multiply(squashed[:, t], summed, out=raw_back[:, back])
+            np.matmul(W_T, raw_back[:, back], out=hidden_grad_next)
         output_back = np.ascontiguousarray(output_grads[:, ::-1])
-        grad_U = np.zeros((vocab_size, count, hidden_size))  # U's columns, one added to per step (one-hot xs)
-        for character, raw_row in zip(inputs[::-1].tolist(), raw_back[..., 0].transpose(1, 0, 2), strict=True):
-            grad_U[character] += raw_row
+        grad_U = np.zeros((vocab_size, count, hidden_size))  # U's columns, one added to per step (one-hot xs),
+        np.add.at(grad_U, inputs[::-1], raw_back[..., 0].transpose(1, 0, 2))  # in the order of the steps
         states_back = states[:, ::-1].transpose(0, 1, 3, 2)  # as rows, last step first
         grads = np.concatenate([grad_U.transpose(1, 2, 0).reshape(count, -1),
                                 _outer_summed(raw_back, states_back[:, 1:]), _summed(raw_back),
@@ -286,7 +300,7 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
             flat -= learning_rate * grads
         for k, total in enumerate(np.add.accumulate(step_losses, axis=1)[:, -1].tolist()):  # forward's loss
             losses[k].append(total)
-        hidden = state
+        hidden = np.copy(states[:, steps])
         position += steps
         if n in wanted:
             for k, marks in enumerate(checkpoints):

@@ -33,8 +33,11 @@ reference alone, run twice from the two starting points, grows as much: the chao
 from __future__ import annotations
 
 import math
+import multiprocessing
+import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 
 import numpy as np
 
@@ -71,32 +74,99 @@ class Reached:
 
 
 def train_checked(params: Params, encoded: list[int], seq_length: int, updates: int, optimizer: Optimizer,
-                  clip: float, progress: Progress | None = None,
-                  keep: Collection[int] = ()) -> tuple[TrainingRun, float, dict[int, Reached]]:
+                  clip: float, progress: Progress | None = None, keep: Collection[int] = (),
+                  spare_core: bool = False) -> tuple[TrainingRun, float, dict[int, Reached]]:
     """`fast_training.train`'s run, bit for bit, its rounding growth (0 when untrained), and where it stood at
     each update in `keep` (the replay's anchors come from there, so nothing is trained a third time).
 
     The twin trains together with the run (`fast_training.train_together`: side by side in one stack of arrays
-    on the numpy path). `progress(done, total)` is called after every CHUNK updates, counting both runs' updates
-    (total = twice `updates`).
+    on the numpy path) or, given a `spare_core` and enough work to repay a process (`twin_apart`), at the same
+    time in a forked process: each is trained on the path its shape takes either way, so the verdict is the
+    same. `progress(done, total)` is called after every CHUNK updates, counting both runs' updates (total =
+    twice `updates`).
     """
     if updates == 0:
         run = fast_training.train(params, encoded, seq_length, 0, optimizer, clip)
         return run, 0.0, {}
     report = progress or (lambda done, total: None)
     twin = (nudged(params), optimizer.copy(), DataLoop(encoded, seq_length, params.hidden_bias.shape[0]))
+    if spare_core and twin_apart(params, seq_length, updates, optimizer.kind):
+        with _TwinApart(twin, encoded, seq_length, updates, clip) as apart:
+            run, _, reached = train_in_chunks(params, None, encoded, seq_length, updates, optimizer, clip,
+                                              lambda done: report(2 * done, 2 * updates), keep)
+            twin_params = apart.result()
+        return run, rounding_growth(run.params, twin_params), reached
     run, other, reached = train_in_chunks(params, twin, encoded, seq_length, updates, optimizer, clip,
                                           lambda done: report(2 * done, 2 * updates), keep)
+    assert other is not None
     return run, rounding_growth(run.params, other.params), reached
 
 
-def train_in_chunks(params: Params, twin: fast_training.Run, encoded: list[int], seq_length: int, updates: int,
-                    optimizer: Optimizer, clip: float, progress: Callable[[int], None],
-                    keep: Collection[int] = ()) -> tuple[TrainingRun, TrainingRun, dict[int, Reached]]:
-    """`fast_training.train`'s run and its twin's, bit for bit, trained CHUNK updates at a time (`progress(done)`
-    after each), stopping also at each update in `keep` to note what the run had reached there."""
+APART_ABOVE = 0.2  # seconds of the twin's training (by fast_training's cost model) that repay forking a process
+
+
+def twin_apart(params: Params, seq_length: int, updates: int, optimizer: str) -> bool:
+    """Whether the twin is worth training in a process of its own: its training, as fast_training's cost model
+    estimates it, takes over APART_ABOVE seconds (forking and handing back the weights take a few ms), and the
+    process may fork safely (no other thread runs, so none can hold a lock the child would inherit)."""
+    hidden_size, vocab_size = params.hidden_weights_W.shape[0], params.output_weights_V.shape[0]
+    if fast_training.choose_path(hidden_size, vocab_size, seq_length, optimizer) == "numpy":
+        per_update = fast_training.stacked_cost(hidden_size, vocab_size, seq_length, optimizer) / 2
+    else:
+        per_update = fast_training.unrolled_cost(hidden_size, vocab_size, seq_length, optimizer)
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    return fork and threading.active_count() == 1 and per_update * updates / 1e6 > APART_ABOVE
+
+
+def _train_twin(sender: Connection, twin: fast_training.Run, encoded: list[int], seq_length: int, updates: int,
+                clip: float) -> None:
+    params, optimizer, loop = twin
+    fast_training.train(params, encoded, seq_length, updates, optimizer, clip, loop, checkpoints_for=updates)
+    sender.send(params.arrays())
+    sender.close()
+
+
+class _TwinApart:
+    """The twin trained in a forked process while the caller trains the run; `result()` waits for its weights.
+
+    Should the process fail to hand them back, the twin is trained here instead: slower, never another verdict.
+    """
+
+    def __init__(self, twin: fast_training.Run, encoded: list[int], seq_length: int, updates: int,
+                 clip: float) -> None:
+        self.job = (twin, encoded, seq_length, updates, clip)
+        context = multiprocessing.get_context("fork")
+        self.receiver, sender = context.Pipe(duplex=False)
+        self.process = context.Process(target=_train_twin, args=(sender, *self.job), daemon=True)
+        self.process.start()
+        sender.close()
+
+    def __enter__(self) -> _TwinApart:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.receiver.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+
+    def result(self) -> Params:
+        """The twin's trained weights."""
+        try:
+            return Params(*self.receiver.recv())
+        except (EOFError, OSError):
+            (params, optimizer, loop), encoded, seq_length, updates, clip = self.job
+            fast_training.train(params, encoded, seq_length, updates, optimizer, clip, loop)
+            return params
+
+
+def train_in_chunks(params: Params, twin: fast_training.Run | None, encoded: list[int], seq_length: int,
+                    updates: int, optimizer: Optimizer, clip: float, progress: Callable[[int], None],
+                    keep: Collection[int] = ()) -> tuple[TrainingRun, TrainingRun | None, dict[int, Reached]]:
+    """`fast_training.train`'s run and its twin's (if any), bit for bit, trained CHUNK updates at a time
+    (`progress(done)` after each), stopping also at each update in `keep` to note what the run had reached there."""
     loop = DataLoop(encoded, seq_length, params.hidden_bias.shape[0])
-    runs = [(params, optimizer, loop), twin]
+    runs = [(params, optimizer, loop), *([twin] if twin else [])]
     losses: list[float] = []
     checkpoints: list[tuple[int, Params, Array]] = []
     reached: dict[int, Reached] = {}
@@ -104,8 +174,10 @@ def train_in_chunks(params: Params, twin: fast_training.Run, encoded: list[int],
         reached[0] = Reached(params.copy(), optimizer.copy(), loop.copy())
     stops = sorted({*range(CHUNK, updates, CHUNK), *(n for n in keep if 0 < n < updates), updates})
     done = 0
+    other = None
     for stop in stops:
-        part, other = fast_training.train_together(runs, encoded, seq_length, stop, clip, checkpoints_for=updates)
+        part, *others = fast_training.train_together(runs, encoded, seq_length, stop, clip, checkpoints_for=updates)
+        other = others[0] if others else None
         losses += part.losses
         checkpoints += [c for c in part.checkpoints if not checkpoints or c[0] > done]
         done = stop

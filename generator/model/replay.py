@@ -33,7 +33,7 @@ ANCHOR_SPAN = 10_000  # at most this many updates between two anchors (about 50 
 
 
 def _flat(arrays: list[Any]) -> list[float]:
-    return [float(x) for a in arrays for x in a.ravel()]
+    return [x for a in arrays for x in a.ravel().tolist()]
 
 
 def anchor_updates(updates: int, snap: bool) -> list[int]:

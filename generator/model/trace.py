@@ -110,10 +110,11 @@ def _check_finite(name: str, run: rnn.TrainingRun, shown: rnn.ForwardPass) -> No
                                "lower learning-rate or clip")
 
 
-def record_trace(network: Network, progress: health.Progress | None = None) -> Trace:
+def record_trace(network: Network, progress: health.Progress | None = None, spare_core: bool = False) -> Trace:
     """Train the network as its spec says and record the forward pass of its shown window.
 
-    `progress(done, total)` hears how training goes, every health.CHUNK updates.
+    `progress(done, total)` hears how training goes, every health.CHUNK updates; with a `spare_core`, the
+    rounding check's twin may train in a process of its own (health.train_checked).
     """
     spec, vocab = network.spec, network.vocab
     encoded = [vocab.index(c) for c in network.text]
@@ -123,7 +124,7 @@ def record_trace(network: Network, progress: health.Progress | None = None) -> T
     # A diverging run overflows; that is reported below as a problem, not printed as numpy's warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         run, growth, reached = health.train_checked(params, encoded, spec.seq_length, spec.updates, optimizer,
-                                                    spec.clip, progress, anchorable)
+                                                    spec.clip, progress, anchorable, spare_core)
         if spec.inputs is not None and spec.targets is not None:
             inputs = [vocab.index(c) for c in spec.inputs]
             targets = [vocab.index(c) for c in spec.targets]
