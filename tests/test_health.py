@@ -105,3 +105,42 @@ def test_loss_against_chance_and_the_window() -> None:
     sure = [np.array([[0.9], [0.1]]), np.array([[0.2], [0.8]]), np.array([[0.5], [0.5]])]
     assert health.correct_steps(sure, [0, 1, 1]) == 3  # a tie counts: nothing is above the target
     assert health.correct_steps(sure, [1, 0, 0]) == 1
+
+
+def _checked(spare_core: bool, pattern: str = "00101", hidden: int = 4,
+             kind: str = "adagrad") -> tuple[rnn.TrainingRun, float, dict[int, health.Reached]]:
+    params, encoded, optimizer = setup(pattern, 300, hidden, kind)
+    return health.train_checked(params, encoded, 4, 3000, optimizer, 5.0, keep=(0, 1500), spare_core=spare_core)
+
+
+@pytest.mark.parametrize(("pattern", "hidden", "kind"), [
+    ("00101", 4, "adagrad"),  # chaotic, unrolled path
+    ("0110", 16, "sgd"),  # numpy path
+])
+def test_a_twin_trained_apart_gives_the_same_run_and_verdict(monkeypatch: pytest.MonkeyPatch, pattern: str,
+                                                             hidden: int, kind: str) -> None:
+    together = _checked(False, pattern, hidden, kind)
+    monkeypatch.setattr(health, "APART_ABOVE", 0.0)  # any twin is worth a process
+    params, _, optimizer = setup(pattern, 300, hidden, kind)
+    assert health.twin_apart(params, 4, 3000, optimizer.kind)
+    apart = _checked(True, pattern, hidden, kind)
+    assert apart[1] == together[1]  # the growth, to the last bit
+    assert apart[0].losses == together[0].losses
+    assert same(apart[0].params.arrays(), together[0].params.arrays())
+    assert sorted(apart[2]) == sorted(together[2]) == [0, 1500]
+    assert same(apart[2][1500].params.arrays(), together[2][1500].params.arrays())
+
+
+def test_a_twin_process_that_fails_is_trained_here_instead(monkeypatch: pytest.MonkeyPatch) -> None:
+    together = _checked(False)
+    monkeypatch.setattr(health, "APART_ABOVE", 0.0)
+    monkeypatch.setattr(health, "_train_twin", lambda *args: None)  # exits without handing back its weights
+    assert _checked(True)[1] == together[1]
+
+
+def test_small_twins_and_threaded_processes_keep_the_twin_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    params, _, _ = setup("0110", 300, 3, "sgd")
+    assert not health.twin_apart(params, 4, 1000, "sgd")  # a few milliseconds of training: not worth a fork
+    assert health.twin_apart(params, 4, 1_000_000, "sgd")
+    monkeypatch.setattr(health.threading, "active_count", lambda: 2)  # a server's thread could hold a lock
+    assert not health.twin_apart(params, 4, 1_000_000, "sgd")

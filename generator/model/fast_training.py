@@ -11,8 +11,9 @@ The numpy path (`_train_stacked`) is `rnn.train` bit for bit, with only the call
 column instead of U @ xs[t], the output layer for the whole window in one call, and every network trained
 alongside stacked into the same arrays. The build trains every network twice (`health.py`'s rounding check),
 and on this path the twin shares the run's numpy calls, though not its arithmetic: on English text with a
-16-step window, hidden 3 to 64, the pair took 1.2 to 2.3 times one network's CPU time, most often about 1.5
-(measured on a heavily loaded machine; the larger the network, the more the arithmetic weighs).
+16-step window (adagrad, 3,000 updates), the pair took 1.2, 1.7 and 1.8 times one network's CPU time at
+hidden 16, 32 and 64 (the larger the network, the more the arithmetic weighs). Where a core is spare, health.py
+trains the twin in a process of its own instead.
 
 Choosing. The unrolled path's cost grows with the number of multiplications, the numpy path's mostly with the
 number of calls, so neither hidden size nor vocabulary alone decides. `choose_path` compares two cost formulas

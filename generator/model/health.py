@@ -20,7 +20,9 @@ Calibration (the figure is the growth): the known chaotic network (pattern 00101
 content/ and tests/cases 1 to 8; 100,000 updates at hidden size 3 with sgd (patterns 011, 10, hello) 1 to
 3.3; hidden sizes 4 to 16 with sgd and adagrad, 5,000 to 30,000 updates, 4 to 66.5.
 
-The twin trains together with the run (`fast_training.train_together`), on the path the network's shape takes:
+A build that trains one network on a machine with two cores or more trains the twin at the same time in a
+forked process (`twin_apart`), where its training is worth a process; everywhere else the twin trains together
+with the run (`fast_training.train_together`). Either way each is trained on the path the network's shape takes:
 on the numpy path the two are stacked into one set of arrays, and each is `rnn.train`'s run bit for bit. The
 verdicts are those of the unrolled path: tests/test_health.py forces the numpy path on its cases and gets the
 same ones. At hidden size 16 with a small vocabulary (5,000 updates, window 4), which now takes the numpy path:
