@@ -27,6 +27,10 @@ class Outcome:
     error: str | None  # why training failed: it diverged, which the learning rate answers for
     seconds: float
     cached: bool
+    figure: str | None = None  # the figure's HTML, when `obtain_traces` was given a `finish` and it trained here
+
+
+Finish = Callable[[Network, Trace], str]  # renders a trained network's figure (picklable, for worker processes)
 
 
 class Progress(Protocol):
@@ -51,7 +55,8 @@ def _send(queue: Queue[tuple[str, int, int]], name: str, done: int, total: int) 
     queue.put((name, done, total))
 
 
-def _train(network: Network, progress: Progress | None = None, spare_core: bool = False) -> Outcome:
+def _train(network: Network, progress: Progress | None = None, spare_core: bool = False,
+           finish: Finish | None = None) -> Outcome:
     from .model.trace import TrainingDiverged, record_trace  # numpy and the model load only when needed
 
     name = network.spec.name
@@ -65,32 +70,52 @@ def _train(network: Network, progress: Progress | None = None, spare_core: bool 
         recorded = record_trace(network, tell, spare_core)
     except TrainingDiverged as exc:
         return Outcome(name, None, "", str(exc), time.perf_counter() - started, False)
-    return Outcome(name, recorded, trace_json(recorded), None, time.perf_counter() - started, False)
+    text, seconds = trace_json(recorded), time.perf_counter() - started
+    return Outcome(name, recorded, text, None, seconds, False, finish(network, recorded) if finish else None)
 
 
-def _train_in_parallel(missing: list[Network], workers: int, progress: Progress | None) -> list[Outcome]:
-    """Train in worker processes; with `progress`, the workers send (name, done, total) back over a queue."""
+def _work(network: Network) -> int:
+    """A rough measure of a network's training (its multiplications), to start the longest first."""
+    spec = network.spec
+    return spec.updates * spec.seq_length * spec.hidden_size * (spec.hidden_size + 2 * len(network.vocab))
+
+
+def _train_in_parallel(missing: list[Network], workers: int, progress: Progress | None,
+                       finish: Finish | None) -> list[Outcome]:
+    """Train in worker processes, the longest first, each rendering its figure once trained (`finish`); with
+    `progress`, the workers send (name, done, total) back over a queue."""
     import multiprocessing  # only a cold build pays for importing these
     import queue as queues
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     channel: Queue[tuple[str, int, int]] | None = multiprocessing.Queue() if progress else None
+
+    def pass_progress_on() -> None:
+        while channel is not None and progress is not None:
+            try:
+                progress.update(*channel.get_nowait())
+            except queues.Empty:
+                break
+
     with ProcessPoolExecutor(max_workers=workers, initializer=_set_worker_queue, initargs=(channel,)) as pool:
-        futures = [pool.submit(_train, network) for network in missing]
+        longest_first = sorted(missing, key=_work, reverse=True)
+        started = {id(network): pool.submit(_train, network, None, False, finish) for network in longest_first}
+        futures = [started[id(network)] for network in missing]
         pending = set(futures)
         while pending:
             _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-            while channel is not None and progress is not None:
-                try:
-                    progress.update(*channel.get_nowait())
-                except queues.Empty:
-                    break
-        return [future.result() for future in futures]
+            pass_progress_on()
+    pass_progress_on()  # a worker's last reports reach the queue's pipe by the time it has exited, not before
+    return [future.result() for future in futures]
 
 
 def obtain_traces(networks: list[Network], cache: TraceCache, report: Callable[[Outcome], None],
-                  progress: Progress | None = None) -> list[Outcome]:
-    """Load or train every network (training in parallel processes), reporting each once training is over."""
+                  progress: Progress | None = None, finish: Finish | None = None) -> list[Outcome]:
+    """Load or train every network (training in parallel processes), reporting each once training is over.
+
+    Networks trained in worker processes have their figures rendered there too, by `finish`: that spreads the
+    rendering over the cores while the longest network still trains.
+    """
     outcomes: dict[str, Outcome] = {}
     missing: list[Network] = []
     for network in networks:
@@ -104,7 +129,7 @@ def obtain_traces(networks: list[Network], cache: TraceCache, report: Callable[[
     workers = min(len(missing), cores)
     try:
         if workers > 1:
-            trained = _train_in_parallel(missing, workers, progress)
+            trained = _train_in_parallel(missing, workers, progress, finish)
         else:  # one network (or one core): a second core, if any, can train its rounding check's twin
             trained = [_train(network, progress, spare_core=cores > 1) for network in missing]
     finally:

@@ -123,9 +123,11 @@ class SiteBuilder:
         scans = {page.slug: scan(page.body, page.body_first_line, page.display_path, problems) for page in pages}
         # Validate each block's options into a network; names are unique across the site.
         figures = _validate_networks(config, pages, scans, problems)
-        # Obtain every trace: from the cache, or trained in parallel processes.
+        # Obtain every trace: from the cache, or trained in parallel processes (which render their figures too).
+        options = {figure.block.name: _figure_options(figure.block) for figure in figures}
+        finish = functools.partial(_figure_of, theme, options) if theme else None
         outcomes = obtain_traces([figure.network for figure in figures], TraceCache(layout.cache), self.report,
-                                 self.progress)
+                                 self.progress, finish)
         traces = _collect_traces(figures, outcomes, problems)
         # Resolve the inline values against the traces.
         _resolve_references(pages, scans, traces, problems)
@@ -133,7 +135,8 @@ class SiteBuilder:
             raise BuildError(problems)  # without a theme there is nothing to render with
         # Render the pages with the theme; figures and bodies come from the render cache when unchanged.
         try:
-            files, links = self._render(config, theme, pages, scans, figures, traces, problems)
+            rendered = {o.name: o.figure for o in outcomes if o.figure is not None}
+            files, links = self._render(config, theme, pages, scans, figures, traces, rendered, problems)
         except jinja2.TemplateSyntaxError as exc:
             where = self.layout.display(Path(exc.filename)) if exc.filename else exc.name or "template"
             problems.error(where, exc.lineno, exc.message or "template syntax error")
@@ -182,9 +185,10 @@ class SiteBuilder:
         return page_tree(pages).every_page()
 
     def _render(self, config: SiteConfig, theme: Path, pages: list[SourcePage], scans: dict[str, Scan],
-                figures: list[_Figure], traces: dict[str, Trace],
+                figures: list[_Figure], traces: dict[str, Trace], rendered: dict[str, str],
                 problems: Problems) -> tuple[dict[str, bytes], dict[str, list[tuple[str, str]]]]:
-        """Every file of the site but the traces, and each page's internal links (by slug)."""
+        """Every file of the site but the traces, and each page's internal links (by slug); `rendered` holds the
+        figures rendered where their networks trained."""
         env = _environment(theme)
         assets = RenderCache(self.layout.cache, "assets")
         files = {**theme_assets(theme, _highlight_css(assets), assets), **_content_files(self.layout.content)}
@@ -202,10 +206,11 @@ class SiteBuilder:
 
         def figure_html(block: RnnBlock) -> str:
             def make() -> str:
+                if block.name in rendered:
+                    return rendered[block.name]
                 from .render.figure import render_figure  # numpy and the layout code load only on a cache miss
 
-                return render_figure(env, traces[block.name], block.options.get("caption", ""),
-                                     block.options.get("show", "forward"))
+                return render_figure(env, traces[block.name], *_figure_options(block))
             return figure_cache.fetch(figure_keys[block.name], make)
 
         for page in pages:
@@ -237,6 +242,19 @@ class SiteBuilder:
                 urls=[config.base_url + p.output_path.removesuffix("index.html") for p in pages]
             ).encode("utf-8")
         return files, links
+
+
+def _figure_options(block: RnnBlock) -> tuple[str, str]:
+    """A figure's caption and the program it opens on, as its block says."""
+    return block.options.get("caption", ""), block.options.get("show", "forward")
+
+
+def _figure_of(theme: Path, options: dict[str, tuple[str, str]], network: Network, trace: Trace) -> str:
+    """A network's figure as HTML, with the caption and opening program its block gives (see `_figure_options`)."""
+    from .render.figure import render_figure  # numpy and the layout code load only on a cache miss
+
+    caption, show = options[network.spec.name]
+    return render_figure(_environment(theme), trace, caption, show)
 
 
 def _validate_networks(config: SiteConfig, pages: list[SourcePage], scans: dict[str, Scan],
