@@ -24,3 +24,50 @@ def window_trace(trace: dict[str, Any], codes: list[int]) -> dict[str, Any]:
                       "probabilities": pr.ravel().tolist(), "target_probability": float(pr[y, 0]),
                       "loss": float(loss)})
     return {**trace, "inputs": inputs, "targets": targets, "steps": steps}
+
+
+def arrays(params: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The trace's params as numpy arrays, biases as columns."""
+    return {k: np.array(v, dtype=np.float64).reshape(-1, 1) if "bias" in k else np.array(v, dtype=np.float64)
+            for k, v in params.items()}
+
+
+def forward(p: dict[str, np.ndarray], trace: dict[str, Any]) -> tuple[list[np.ndarray], list[np.ndarray],
+                                                                      list[np.ndarray]]:
+    """The window's one-hot inputs, hidden states (index 0 = hidden_state_prev) and probabilities."""
+    h = [np.array(trace["hidden_state_prev"]).reshape(-1, 1)]
+    xs, ps = [], []
+    for x_index in trace["inputs"]:
+        x = np.zeros((len(trace["vocab"]), 1))
+        x[x_index] = 1
+        h.append(np.tanh(p["input_weights_U"] @ x + p["hidden_weights_W"] @ h[-1] + p["hidden_bias"]))
+        y = p["output_weights_V"] @ h[-1] + p["output_bias"]
+        xs.append(x)
+        ps.append(np.exp(y) / np.exp(y).sum())
+    return xs, h, ps
+
+
+def reference_update(trace: dict[str, Any], clip: float) -> dict[str, Any]:
+    """min-char-rnn's lossFun on the trace's window, from its params: the weights `p`, the clipped `grads`, the
+    `unclipped` sums, and each step's gradients by time step (`steps`)."""
+    p = arrays(trace["params"])
+    xs, h, ps = forward(p, trace)
+    d = {k: np.zeros_like(v) for k, v in p.items()}
+    dhnext = np.zeros_like(h[0])
+    steps: dict[int, dict[str, np.ndarray]] = {}
+    for t in reversed(range(len(xs))):
+        dy = np.copy(ps[t])
+        dy[trace["targets"][t]] -= 1
+        d["output_weights_V"] += dy @ h[t + 1].T
+        d["output_bias"] += dy
+        dh = p["output_weights_V"].T @ dy + dhnext
+        dhraw = (1 - h[t + 1] * h[t + 1]) * dh
+        d["hidden_bias"] += dhraw
+        d["input_weights_U"] += dhraw @ xs[t].T
+        d["hidden_weights_W"] += dhraw @ h[t].T
+        dhnext = p["hidden_weights_W"].T @ dhraw
+        steps[t] = {"output_grad": dy, "hidden_grad": dh, "hidden_grad_raw": dhraw, "hidden_grad_next": dhnext}
+    unclipped = {k: np.copy(v) for k, v in d.items()}
+    for v in d.values():
+        np.clip(v, -clip, clip, out=v)
+    return {"p": p, "grads": d, "unclipped": unclipped, "steps": steps}

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ..reference import reference_update
+
 WEIGHTS = ("input_weights_U", "hidden_weights_W", "hidden_bias", "output_weights_V", "output_bias")
 MATRICES = ("input_weights_U", "hidden_weights_W", "output_weights_V")
 REFS = (*WEIGHTS, "xs", "hidden_states", "hidden_state_prev", "outputs", "probabilities", "target", "loss")
@@ -224,48 +226,23 @@ class ExpectedUpdate:
 
 
 def recompute_update(trace: dict[str, Any]) -> ExpectedUpdate:
-    """min-char-rnn's backward pass and sgd step on the trace's window, from `params` (sgd only: the page's
-    trace does not carry adagrad's memory)."""
+    """min-char-rnn's backward pass and sgd step on the trace's window, from `params` (tests/reference.py's; sgd
+    only: the page's trace does not carry adagrad's memory)."""
     spec = trace["spec"]
     assert spec["optimizer"] == "sgd", "recompute_update knows plain gradient descent only"
-    p = {n: np.array(trace["params"][n], dtype=np.float64) for n in WEIGHTS}
-    for n in ("hidden_bias", "output_bias"):
-        p[n] = p[n].reshape(-1, 1)
-    h = [np.array(trace["hidden_state_prev"], dtype=np.float64).reshape(-1, 1)]
-    xs, ps = [], []
-    for x_index in trace["inputs"]:
-        x = np.zeros((len(trace["vocab"]), 1))
-        x[x_index] = 1
-        h.append(np.tanh(p["input_weights_U"] @ x + p["hidden_weights_W"] @ h[-1] + p["hidden_bias"]))
-        y = p["output_weights_V"] @ h[-1] + p["output_bias"]
-        xs.append(x)
-        ps.append(np.exp(y) / np.exp(y).sum())
-    d = {n: np.zeros_like(a) for n, a in p.items()}
-    steps: dict[Key, float] = {}
-    dhnext = np.zeros_like(h[0])
-    T = len(xs)
-    for i, v in enumerate(dhnext.ravel()):
-        steps[("hidden_grad_next", T, i, None)] = float(v)
-    for t in reversed(range(T)):
-        dy = np.copy(ps[t])
-        dy[trace["targets"][t]] -= 1
-        d["output_weights_V"] += dy @ h[t + 1].T
-        d["output_bias"] += dy
-        dh = p["output_weights_V"].T @ dy + dhnext
-        dhraw = (1 - h[t + 1] * h[t + 1]) * dh
-        d["hidden_bias"] += dhraw
-        d["input_weights_U"] += dhraw @ xs[t].T
-        d["hidden_weights_W"] += dhraw @ h[t].T
-        dhnext = p["hidden_weights_W"].T @ dhraw
-        for ref, array in (("output_grad", dy), ("hidden_grad", dh), ("hidden_grad_next", dhnext)):
-            for i, v in enumerate(array.ravel()):
+    found = reference_update(trace, spec["clip"])
+    p, d = found["p"], found["unclipped"]
+    T = len(trace["inputs"])
+    steps: dict[Key, float] = {("hidden_grad_next", T, i, None): 0.0 for i in range(len(trace["hidden_state_prev"]))}
+    for t, grads in found["steps"].items():
+        for ref in ("output_grad", "hidden_grad", "hidden_grad_next"):
+            for i, v in enumerate(grads[ref].ravel()):
                 steps[(ref, t, i, None)] = float(v)
 
     def keyed(arrays: dict[str, np.ndarray], prefix: str) -> dict[Key, float]:  # a bias's cells have no data-j
         return {(prefix + n, None, i, j if n in MATRICES else None): float(a[i, j])
                 for n, a in arrays.items() for i, j in np.ndindex(a.shape)}
 
-    sums = keyed(d, "grads.")
-    clipped = {n: np.clip(a, -spec["clip"], spec["clip"]) for n, a in d.items()}
+    clipped = found["grads"]
     after = {n: p[n] - spec["learning_rate"] * clipped[n] for n in WEIGHTS}
-    return ExpectedUpdate(steps, sums, keyed(clipped, "grads."), keyed(p, ""), keyed(after, ""))
+    return ExpectedUpdate(steps, keyed(d, "grads."), keyed(clipped, "grads."), keyed(p, ""), keyed(after, ""))
