@@ -261,31 +261,39 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
     losses: list[list[float]] = [[] for _ in runs]
     states, raw_back = np.empty((count, steps + 1, hidden_size, 1)), np.empty((count, steps, hidden_size, 1))
     summed = np.empty((count, hidden_size, 1))  # a step's sum before its tanh, or before its product
+    # Buffers every update writes into, and their views by step, made once: a view costs as much as a small call.
+    columns, through_V = np.empty((count, hidden_size, steps)), np.empty((count, steps, hidden_size, 1))
+    squashed, hidden_grad_next = np.empty((count, steps, hidden_size, 1)), np.empty((count, hidden_size, 1))
+    state_at = [states[:, t] for t in range(steps + 1)]
+    column_at = [columns[:, :, t:t + 1] for t in range(steps)]
+    backward_at = [(through_V[:, t], squashed[:, t], raw_back[:, back])
+                   for back, t in enumerate(range(steps - 1, -1, -1))]
+    hidden_states = states[:, 1:]
     checkpoints = [[(start, params.copy(), np.copy(run_loop.hidden_state))] for params, _, run_loop in runs]
     for n in range(start + 1, updates + 1):
         if position + steps + 1 >= len(encoded) or n == 1:  # DataLoop.next_window
             position, hidden = 0, np.zeros_like(hidden)
         inputs, targets = text[position:position + steps], text[position + 1:position + steps + 1]
-        columns = U[:, :, inputs]
-        states[:, 0] = hidden  # hidden_state_prev, then each step's hidden state
+        np.take(U, inputs, axis=2, out=columns)
+        state_at[0][...] = hidden  # hidden_state_prev, then each step's hidden state
         for t in range(steps):  # forward: the recurrence, step by step: tanh((U x + W h) + b), into states
-            np.matmul(W, states[:, t], out=summed)
-            np.add(columns[:, :, t:t + 1], summed, out=summed)
+            np.matmul(W, state_at[t], out=summed)
+            np.add(column_at[t], summed, out=summed)
             np.add(summed, b, out=summed)
-            np.tanh(summed, out=states[:, t + 1])
-        hidden_states = states[:, 1:]
+            np.tanh(summed, out=state_at[t + 1])
         exps = np.exp(np.matmul(V[:, None], hidden_states) + c[:, None])
         probabilities = exps / np.sum(exps, axis=2, keepdims=True)
         step_losses = -np.log(probabilities[:, at, targets, 0])
         output_grads = probabilities  # backward: the softmax's gradient, then the recurrence back in time
         output_grads[:, at, targets, 0] -= 1
-        through_V = np.matmul(V_T, output_grads)
-        squashed = 1 - hidden_states * hidden_states
-        hidden_grad_next = np.zeros_like(hidden)
-        for back, t in enumerate(range(steps - 1, -1, -1)):  # raw_back: hidden_grad_raw, last step first
-            np.add(through_V[:, t], hidden_grad_next, out=summed)
-            np.multiply(squashed[:, t], summed, out=raw_back[:, back])
-            np.matmul(W_T, raw_back[:, back], out=hidden_grad_next)
+        np.matmul(V_T, output_grads, out=through_V)
+        np.multiply(hidden_states, hidden_states, out=squashed)
+        np.subtract(1, squashed, out=squashed)
+        hidden_grad_next.fill(0)
+        for through, squash, raw in backward_at:  # raw_back: hidden_grad_raw, last step first
+            np.add(through, hidden_grad_next, out=summed)
+            np.multiply(squash, summed, out=raw)
+            np.matmul(W_T, raw, out=hidden_grad_next)
         output_back = np.ascontiguousarray(output_grads[:, ::-1])
         grad_U = np.zeros((vocab_size, count, hidden_size))  # U's columns, one added to per step (one-hot xs),
         np.add.at(grad_U, inputs[::-1], raw_back[..., 0].transpose(1, 0, 2))  # in the order of the steps
