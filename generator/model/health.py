@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import sys
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -110,14 +111,14 @@ APART_ABOVE = 0.2  # seconds of the twin's training (by fast_training's cost mod
 def twin_apart(params: Params, seq_length: int, updates: int, optimizer: str) -> bool:
     """Whether the twin is worth training in a process of its own: its training, as fast_training's cost model
     estimates it, takes over APART_ABOVE seconds (forking and handing back the weights take a few ms), and the
-    process may fork safely (no other thread runs, so none can hold a lock the child would inherit)."""
+    process may fork safely: on Linux, with no other thread running that could hold a lock the child inherits."""
     hidden_size, vocab_size = params.hidden_weights_W.shape[0], params.output_weights_V.shape[0]
     if fast_training.choose_path(hidden_size, vocab_size, seq_length, optimizer) == "numpy":
         per_update = fast_training.stacked_cost(hidden_size, vocab_size, seq_length, optimizer) / 2
     else:
         per_update = fast_training.unrolled_cost(hidden_size, vocab_size, seq_length, optimizer)
-    fork = "fork" in multiprocessing.get_all_start_methods()
-    return fork and threading.active_count() == 1 and per_update * updates / 1e6 > APART_ABOVE
+    linux = sys.platform.startswith("linux")  # macOS's system libraries are not safe to fork without exec
+    return linux and threading.active_count() == 1 and per_update * updates / 1e6 > APART_ABOVE
 
 
 def _train_twin(sender: Connection, twin: fast_training.Run, encoded: list[int], seq_length: int, updates: int,
