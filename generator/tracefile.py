@@ -34,7 +34,14 @@ def trace_json(trace: Trace) -> str:
     """
     if not _finite(trace):
         raise ValueError("a trace holds NaN or infinity, which JSON cannot write")
-    return orjson.dumps(trace).decode("utf-8")
+    return orjson.dumps(trace, default=_plain_float).decode("utf-8")
+
+
+def _plain_float(value: object) -> float:
+    """A float subclass (numpy's float64) as the float it is; anything else orjson cannot write is an error."""
+    if isinstance(value, float):
+        return float(value)
+    raise TypeError(f"a trace cannot hold a {type(value).__name__}")
 
 
 def script_safe_json(trace: Trace) -> str:

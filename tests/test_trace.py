@@ -117,3 +117,18 @@ def test_script_safe_json_cannot_close_the_script() -> None:
     safe = script_safe_json(hostile)
     assert "<" not in safe and ">" not in safe and "&" not in safe and "\u2028" not in safe
     assert json.loads(safe) == hostile
+
+
+EDGE_FLOATS = [0.1 + 0.2, 1e-05, 1e16, -0.0, 5e-324, 1.7976931348623157e308, 123456789012345678.0, 2.0]
+
+
+def test_trace_json_writes_every_double_exactly_and_refuses_what_json_cannot_hold() -> None:
+    written = trace_json({"floats": EDGE_FLOATS, "numpy": [np.float64(0.1)], "nested": [[1.5, None], {"a": 2}]})
+    back = json.loads(written)
+    assert back["floats"] == EDGE_FLOATS and [math.copysign(1, x) for x in back["floats"]][3] == -1.0
+    assert back["numpy"] == [0.1] and back["nested"] == [[1.5, None], {"a": 2}]
+    for bad in (math.nan, math.inf, -math.inf):
+        with pytest.raises(ValueError, match="NaN or infinity"):
+            trace_json({"deep": [[0.5, {"x": [bad]}]]})
+    with pytest.raises(TypeError):
+        trace_json({"index": np.int64(3)})  # as json.dumps refused it: a trace holds plain numbers
