@@ -234,12 +234,13 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
     Every run's arrays are a row of one stacked array, so each numpy call below does the work of all of them.
     Each value is computed by the operation `rnn.forward`, `rnn.backward` and `Optimizer.step` use for it, in
     their order: a matrix times a vector is a stacked `matmul` (numpy calls the same BLAS gemv for every
-    matrix of a stack as for one matrix), and U @ xs[t] is U's column (a one-hot sum is exact). The gradients
-    that `backward` sums step by step, from the last step back, are summed in that order: the outer products
-    one step at a time, the biases' as running sums (`np.add.accumulate`, in index order by definition, where
-    `np.sum` may add pairwise), U's onto the column of each step's character (the one-hot product adds zeros
-    everywhere else). The softmax's sum over the vocabulary is `np.sum` over a contiguous row in
-    both. Params, optimizers and loops are updated in place once every run has finished.
+    matrix of a stack as for one matrix), or for one run `np.dot`, the very call `forward` and `backward`
+    make; U @ xs[t] is U's column (a one-hot sum is exact). The gradients that `backward` sums step by step,
+    from the last step back, are summed in that order: the outer products one step at a time, the biases' as
+    running sums (`np.add.accumulate`, in index order by definition, where `np.sum` may add pairwise), U's onto
+    the column of each step's character (the one-hot product adds zeros everywhere else). The softmax's sum
+    over the vocabulary is `np.sum` over a contiguous row in both. Params, optimizers and loops are updated in
+    place once every run has finished.
     """
     loop = runs[0][2]
     hidden_size, vocab_size = runs[0][0].hidden_weights_W.shape[0], runs[0][0].output_weights_V.shape[0]
@@ -264,9 +265,14 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
     # Buffers every update writes into, and their views by step, made once: a view costs as much as a small call.
     columns, through_V = np.empty((count, hidden_size, steps)), np.empty((count, steps, hidden_size, 1))
     squashed, hidden_grad_next = np.empty((count, steps, hidden_size, 1)), np.empty((count, hidden_size, 1))
-    state_at = [states[:, t] for t in range(steps + 1)]
-    column_at = [columns[:, :, t:t + 1] for t in range(steps)]
-    backward_at = [(through_V[:, t], squashed[:, t], raw_back[:, back])
+    # One run alone (a twin trained apart, or a resumed run): 2-D views and np.dot, as `forward` and `backward`
+    # call it, which costs half a stack-of-one matmul's call at hidden 16. Two runs: their stacks and matmul.
+    lane: Callable[[Array], Array] = (lambda a: a[0]) if count == 1 else (lambda a: a)
+    product = np.dot if count == 1 else np.matmul
+    W_lane, W_T_lane, b_lane, summed_lane, next_lane = (lane(a) for a in (W, W_T, b, summed, hidden_grad_next))
+    state_at = [lane(states[:, t]) for t in range(steps + 1)]
+    column_at = [lane(columns[:, :, t:t + 1]) for t in range(steps)]
+    backward_at = [(lane(through_V[:, t]), lane(squashed[:, t]), lane(raw_back[:, back]))
                    for back, t in enumerate(range(steps - 1, -1, -1))]
     hidden_states = states[:, 1:]
     checkpoints = [[(start, params.copy(), np.copy(run_loop.hidden_state))] for params, _, run_loop in runs]
@@ -277,10 +283,10 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
         np.take(U, inputs, axis=2, out=columns)
         state_at[0][...] = hidden  # hidden_state_prev, then each step's hidden state
         for t in range(steps):  # forward: the recurrence, step by step: tanh((U x + W h) + b), into states
-            np.matmul(W, state_at[t], out=summed)
-            np.add(column_at[t], summed, out=summed)
-            np.add(summed, b, out=summed)
-            np.tanh(summed, out=state_at[t + 1])
+            product(W_lane, state_at[t], out=summed_lane)
+            np.add(column_at[t], summed_lane, out=summed_lane)
+            np.add(summed_lane, b_lane, out=summed_lane)
+            np.tanh(summed_lane, out=state_at[t + 1])
         exps = np.exp(np.matmul(V[:, None], hidden_states) + c[:, None])
         probabilities = exps / np.sum(exps, axis=2, keepdims=True)
         step_losses = -np.log(probabilities[:, at, targets, 0])
@@ -291,9 +297,9 @@ def _train_stacked(runs: list[Run], encoded: list[int], seq_length: int, updates
         np.subtract(1, squashed, out=squashed)
         hidden_grad_next.fill(0)
         for through, squash, raw in backward_at:  # raw_back: hidden_grad_raw, last step first
-            np.add(through, hidden_grad_next, out=summed)
-            np.multiply(squash, summed, out=raw)
-            np.matmul(W_T, raw, out=hidden_grad_next)
+            np.add(through, next_lane, out=summed_lane)
+            np.multiply(squash, summed_lane, out=raw)
+            product(W_T_lane, raw, out=next_lane)
         output_back = np.ascontiguousarray(output_grads[:, ::-1])
         grad_U = np.zeros((vocab_size, count, hidden_size))  # U's columns, one added to per step (one-hot xs),
         np.add.at(grad_U, inputs[::-1], raw_back[..., 0].transpose(1, 0, 2))  # in the order of the steps
