@@ -33,10 +33,12 @@ sgd 1,755 / 760. The model picks the faster path at 144 of the 150; at the other
 are close and the load decides, its pick took 1.04x to 1.31x the faster one's time. So the article's
 networks (hidden 3, vocabulary 2 to 4) stay unrolled, and English text (vocabulary 28) or a hidden size of 16
 goes to numpy. The choice depends on the shape only, never on the number of updates, so a run resumed in parts
-takes the path the whole run would. (The points were measured before the numpy path's last change, which
-made it 15 to 20% faster at hidden 16 and 64: if anything, the model now sends a few shapes near the line
-to the unrolled path that numpy would train a little faster.) The unrolled loop's compilation (once per shape
-and process; at most 50 ms for a shape this path is chosen for) is left out of the model.
+takes the path the whole run would. (The points were measured before the numpy path's last three changes:
+15 to 20% faster at hidden 16 and 64, then outer products in one call and buffers made once, 1.1 to 1.8
+times faster again on English text at hidden 16 to 64: the model now sends some shapes near the line to the
+unrolled path that numpy would train faster; `tests/bench/paths.py` measures them again.) The unrolled
+loop's compilation (once per shape and process; at most 50 ms for a shape this path is chosen for) is left
+out of the model.
 
 `rnn.train` stays the reference, and takes over for a network whose training overflows.
 """
