@@ -71,7 +71,11 @@ def _train(network: Network, progress: Progress | None = None, spare_core: bool 
     except TrainingDiverged as exc:
         return Outcome(name, None, "", str(exc), time.perf_counter() - started, False)
     text, seconds = trace_json(recorded), time.perf_counter() - started
-    return Outcome(name, recorded, text, None, seconds, False, finish(network, recorded) if finish else None)
+    try:
+        figure = finish(network, recorded) if finish else None
+    except Exception:  # a broken template, say: the build renders the figure again and reports what is wrong
+        figure = None
+    return Outcome(name, recorded, text, None, seconds, False, figure)
 
 
 def _work(network: Network) -> int:
