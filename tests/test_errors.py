@@ -197,5 +197,7 @@ def test_a_template_syntax_error_names_the_template_and_line(built: Path, name: 
     template = built / "themes" / "default" / "templates" / name
     lines = template.read_text(encoding="utf-8").splitlines()
     template.write_text("\n".join([lines[0], "{% if %}", *lines[1:]]) + "\n", encoding="utf-8")
-    shutil.rmtree(built / "build" / "cache")  # the figures' networks train again, in worker processes that render
+    (built / "content" / "second.md").write_text("# Second\n\n```{rnn} second\n:pattern: 011\n:length: 40\n"
+                                                 ":updates: 20\n```\n", encoding="utf-8")
+    shutil.rmtree(built / "build" / "cache")  # two networks train, in worker processes that render their figures
     _assert_fails_cleanly(built, f"themes/default/templates/{name}:2: Expected an expression")
