@@ -146,7 +146,8 @@ def test_heat_maps_are_reached_by_keyboard_and_say_their_value(browse: Browse, b
     first.focus()
     for key in ("ArrowRight", "ArrowRight", "ArrowDown", "ArrowLeft"):
         page.keyboard.press(key)
-    focused: dict[str, Any] = page.evaluate("""() => { const e = document.activeElement, ring = e.querySelector('.rnn-focus');
+    focused: dict[str, Any] = page.evaluate("""() => {
+        const e = document.activeElement, ring = e.querySelector('.rnn-focus');
         const tip = document.querySelector('figure[data-rnn="english"] .rnn-tip');
         return {ref: e.getAttribute('data-ref'), tab: e.getAttribute('tabindex'), label: e.getAttribute('aria-label'),
                 tip: tip.textContent, tipShown: !tip.hidden, ring: ring && ring.getAttribute('d'),

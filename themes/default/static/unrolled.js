@@ -82,6 +82,7 @@
   const STEP_MS = 900; // one state at 1x
   const ADDRESS_MS = 250; // the address is rewritten at most this often: browsers throttle faster rewrites
   const TONE = /(?:^|\s)([sq]-?\d)(?=\s|$)/;
+  const SVG = "http://www.w3.org/2000/svg";
   const players = new Map(); // network name -> the Player of its figure
 
   function numberAttribute(el, name) {
@@ -220,7 +221,7 @@
   // from its data-heat "x y pitch-x pitch-y rows columns" (columns 0: a vector). It stands for every cell of its
   // array at once (a program's marks name heat-mapped arrays whole): its values are an array in the array's order,
   // a gradient's from data-v ("!" after a clipped one), the others' from the trace; the tiles of one colour class
-  // are one path, and the clipped ones are outlined by one more. `at` is the keyboard's tile (Player.heatFocus).
+  // are one path, and the clipped ones are outlined by two more. `at` is the keyboard's tile (Player.heatFocus).
   class HeatMap {
     constructor(g, trace) {
       const [x, y, dx, dy, rows, columns] = g.getAttribute("data-heat").split(" ").map(Number);
@@ -236,12 +237,16 @@
       this.final = this.built; // what it holds at the program's end
       this.changes = []; // {step, values}: from `step` on it holds `values` (null: its final values)
       this.given = false; // shows its final values until the program first changes it
-      this.paths = new Map(); // colour class -> its path (made when a value first takes that class)
+      this.paths = new Map(); // colour class -> {el: its path (made when a value first takes that class), d}
       this.at = 0;
       this.clipped = new Set(); // the tiles of the values clipping changed
       if (given && given.indexOf("!") >= 0) given.split(" ").forEach((v, n) => { if (v.slice(-1) === "!") this.clipped.add(n); });
-      if (this.clipped.size) {
-        g.insertAdjacentHTML("beforeend", '<path class="rnn-clipped-tiles" d="' + Array.from(this.clipped, (n) => this.tile(n)).join("") + '"/>');
+      const outlines = ["", ""]; // neighbours in two paths, a checkerboard: where outlines meet, both are drawn
+      for (const n of this.clipped) outlines[(Math.floor(n / (columns || 1)) + n % (columns || 1)) % 2] += this.tile(n);
+      for (const d of outlines.filter(Boolean)) {
+        const path = g.appendChild(document.createElementNS(SVG, "path"));
+        path.setAttribute("class", "rnn-clipped-tiles");
+        path.setAttribute("d", d);
       }
       this.shown = null;
       this.draw(this.final); // the build's last state, as every cell shows it before the script's first step
@@ -278,14 +283,19 @@
           tiles.set(tone, (tiles.get(tone) || "") + this.tile(n));
         }
       }
-      for (const [tone, path] of this.paths) if (!tiles.has(tone) && path.hasAttribute("d")) path.removeAttribute("d");
+      for (const [tone, path] of this.paths) {
+        if (!tiles.has(tone) && path.d) path.el.removeAttribute("d");
+        if (!tiles.has(tone)) path.d = "";
+      }
       for (const [tone, d] of tiles) {
         let path = this.paths.get(tone);
         if (!path) {
-          this.ground.insertAdjacentHTML("afterend", '<path class="rnn-tiles' + (tone ? " " + tone : "") + '"/>');
-          this.paths.set(tone, path = this.ground.nextSibling);
+          path = { el: document.createElementNS(SVG, "path"), d: "" };
+          path.el.setAttribute("class", tone ? "rnn-tiles " + tone : "rnn-tiles");
+          this.ground.after(path.el);
+          this.paths.set(tone, path);
         }
-        if (path.getAttribute("d") !== d) path.setAttribute("d", d);
+        if (path.d !== d) path.el.setAttribute("d", path.d = d);
       }
     }
 
@@ -1650,7 +1660,7 @@
     // A focused heat map: its keyboard tile outlined (while the focus is visible), in the tooltip and its aria-label.
     heatFocus(heat) {
       if (!this.ring) {
-        this.ring = document.createElementNS("http://www.w3.org/2000/svg", "path");
+        this.ring = document.createElementNS(SVG, "path");
         this.ring.setAttribute("class", "rnn-focus");
       }
       if (this.ring.parentNode !== heat.el) heat.el.appendChild(this.ring);
