@@ -43,6 +43,19 @@ ASCII_PAGE = """# ASCII
 ```
 """
 
+CLIPPED_PAGE = """# Clipped
+
+```{rnn} clipped
+:pattern: 0110100
+:length: 80
+:hidden-size: 16
+:seq-length: 6
+:clip: 0.002
+:updates: 30
+:show: update
+```
+"""
+
 
 @pytest.fixture(scope="module")
 def big_site(tmp_path_factory: pytest.TempPathFactory, server: Server) -> Site:
@@ -50,6 +63,7 @@ def big_site(tmp_path_factory: pytest.TempPathFactory, server: Server) -> Site:
     (content / "index.md").write_text(ENGLISH_PAGE, encoding="utf-8")
     (content / "ascii.md").write_text(ASCII_PAGE, encoding="utf-8")
     (content / "ascii.txt").write_text(ASCII * 2, encoding="utf-8", newline="")
+    (content / "clipped.md").write_text(CLIPPED_PAGE, encoding="utf-8")
     folder = build_project(content, tmp_path_factory.mktemp("big-project"))
     return Site(folder, server.mount(folder, "big-figure"))
 
@@ -248,3 +262,24 @@ def test_every_array_gets_a_frame_around_its_cells(browse: Browse, big_site: Sit
         return ok ? null : g.getAttribute('data-ref') + ':' + g.getAttribute('data-t');
       }).filter(Boolean)""")
     assert not wrong, wrong[:5]
+
+
+def test_a_heat_map_marks_the_values_clipping_changed(browse: Browse, big_site: Site) -> None:
+    page = browse.open("clipped/index.html", site=big_site)
+    figure = Figure(page, "clipped")
+    page.wait_for_function("() => window.unrolled.figure('clipped') && window.unrolled.figure('clipped').mode "
+                           "=== 'update'")
+    clipped: dict[str, list[Any]] = figure.trace()["update"]["clipped"]
+    heat = figure.root.evaluate("""(f) => Object.fromEntries(Array.from(f.querySelectorAll('.rnn-grads .rnn-heat[data-ref^="grads."]'),
+        (g) => [g.getAttribute('data-ref').replace('grads.', ''), Array.from(g.querySelectorAll('.rnn-clipped-tiles'),
+          (p) => p.getAttribute('d').match(/M[^M]*/g))]))""")
+    assert {"input_weights_U", "hidden_weights_W", "hidden_bias"} <= set(heat)
+    assert sum(len(clipped[ref]) for ref in heat) > 0, "the figure should clip some heat-mapped gradient"
+    for ref, paths in heat.items():
+        rows, columns = figure.root.locator(f'.rnn-heat[data-ref="grads.{ref}"]').evaluate(
+            "(g) => g.getAttribute('data-heat').split(' ').slice(4).map(Number)")
+        marked = [[i, j] if columns else i for i in range(rows) for j in range(columns or 1) if page.evaluate(
+            "([ref, i, j]) => window.unrolled.figure('clipped').tile('grads.' + ref, null, i, j).clipped",
+            [ref, i, j if columns else None])]
+        assert sorted(marked) == sorted(clipped[ref]), ref
+        assert sum(len(p) for p in paths) == len(clipped[ref]) and len(paths) <= 2, ref  # a checkerboard of two
