@@ -276,11 +276,13 @@
     // Draw `values` (null: none, the ground shows), writing only the paths whose tiles differ.
     draw(values) {
       this.shown = values;
-      const tiles = new Map();
-      if (values) {
+      const tiles = new Map(), g = this.geometry, columns = g.columns || 1, xs = [], ys = [];
+      if (values) { // tile(n), from its column's part and its row's, each written once
+        for (let j = 0; j < columns; j++) xs.push("M" + (g.x + j * g.dx) + " ");
+        for (let i = 0; i < g.rows; i++) ys.push(g.y + i * g.dy + "h" + (g.dx - 1) + "v" + (g.dy - 1) + "h" + (1 - g.dx) + "z");
         for (let n = 0; n < this.size; n++) {
           const tone = toneOf(this.ref, Number(values[n]));
-          tiles.set(tone, (tiles.get(tone) || "") + this.tile(n));
+          tiles.set(tone, (tiles.get(tone) || "") + xs[n % columns] + ys[Math.floor(n / columns)]);
         }
       }
       for (const [tone, path] of this.paths) {
