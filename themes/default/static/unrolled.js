@@ -191,6 +191,7 @@
       return this.el.getAttribute("data-value");
     }
 
+    // Its box in the window.
     box() {
       return this.el.getBoundingClientRect();
     }
@@ -230,7 +231,6 @@
       this.ground = g.querySelector(".rnn-heat-ground");
       this.ref = g.getAttribute("data-ref");
       this.t = numberAttribute(g, "data-t");
-      if (this.t !== null) g.setAttribute("data-t", this.t);
       this.geometry = { x: x, y: y, dx: dx, dy: dy, rows: rows, columns: columns };
       this.size = rows * (columns || 1);
       this.built = given ? given.replace(/!/g, "").split(" ") : this.read(trace);
@@ -240,7 +240,9 @@
       this.paths = new Map(); // colour class -> {el: its path (made when a value first takes that class), d}
       this.at = 0;
       this.clipped = new Set(); // the tiles of the values clipping changed
-      if (given && given.indexOf("!") >= 0) given.split(" ").forEach((v, n) => { if (v.slice(-1) === "!") this.clipped.add(n); });
+      if (given && given.indexOf("!") >= 0) {
+        given.split(" ").forEach((v, n) => { if (v.slice(-1) === "!") this.clipped.add(n); });
+      }
       const outlines = ["", ""]; // neighbours in two paths, a checkerboard: where outlines meet, both are drawn
       for (const n of this.clipped) outlines[(Math.floor(n / (columns || 1)) + n % (columns || 1)) % 2] += this.tile(n);
       for (const d of outlines.filter(Boolean)) {
@@ -262,7 +264,8 @@
     // Tile n's outline as path data: the pitch less one pixel, so a pixel of the ground shows between tiles.
     tile(n) {
       const g = this.geometry, columns = g.columns || 1, i = Math.floor(n / columns), j = n % columns;
-      return "M" + (g.x + j * g.dx) + " " + (g.y + i * g.dy) + "h" + (g.dx - 1) + "v" + (g.dy - 1) + "h" + (1 - g.dx) + "z";
+      return "M" + (g.x + j * g.dx) + " " + (g.y + i * g.dy) + "h" + (g.dx - 1) + "v" + (g.dy - 1) + "h" + (1 - g.dx) +
+        "z";
     }
 
     // Show what it holds at state k: the tiles redrawn when their values are others than those shown.
@@ -286,8 +289,9 @@
         }
       }
       for (const [tone, path] of this.paths) {
-        if (!tiles.has(tone) && path.d) path.el.removeAttribute("d");
-        if (!tiles.has(tone)) path.d = "";
+        if (tiles.has(tone) || !path.d) continue;
+        path.el.removeAttribute("d");
+        path.d = "";
       }
       for (const [tone, d] of tiles) {
         let path = this.paths.get(tone);
@@ -336,7 +340,8 @@
     // The tile under a point of the window (the nearest one, from the gaps between tiles and the edges).
     tileAt(x, y) {
       const g = this.geometry, columns = g.columns || 1, box = this.ground.getBoundingClientRect();
-      const scale = box.width / (columns * g.dx - 1), to = (v, pitch, most) => Math.max(0, Math.min(most - 1, Math.floor(v / scale / pitch)));
+      const scale = box.width / (columns * g.dx - 1);
+      const to = (v, pitch, most) => Math.max(0, Math.min(most - 1, Math.floor(v / scale / pitch)));
       return to(y - box.top, g.dy, g.rows) * columns + to(x - box.left, g.dx, columns);
     }
 
