@@ -270,7 +270,8 @@ def test_a_heat_map_marks_the_values_clipping_changed(browse: Browse, big_site: 
     page.wait_for_function("() => window.unrolled.figure('clipped') && window.unrolled.figure('clipped').mode "
                            "=== 'update'")
     clipped: dict[str, list[Any]] = figure.trace()["update"]["clipped"]
-    heat = figure.root.evaluate("""(f) => Object.fromEntries(Array.from(f.querySelectorAll('.rnn-grads .rnn-heat[data-ref^="grads."]'),
+    heat = figure.root.evaluate("""(f) => Object.fromEntries(Array.from(
+        f.querySelectorAll('.rnn-grads .rnn-heat[data-ref^="grads."]'),
         (g) => [g.getAttribute('data-ref').replace('grads.', ''), Array.from(g.querySelectorAll('.rnn-clipped-tiles'),
           (p) => p.getAttribute('d').match(/M[^M]*/g))]))""")
     assert {"input_weights_U", "hidden_weights_W", "hidden_bias"} <= set(heat)
@@ -283,3 +284,34 @@ def test_a_heat_map_marks_the_values_clipping_changed(browse: Browse, big_site: 
             [ref, i, j if columns else None])]
         assert sorted(marked) == sorted(clipped[ref]), ref
         assert sum(len(p) for p in paths) == len(clipped[ref]) and len(paths) <= 2, ref  # a checkerboard of two
+
+
+def test_a_replay_and_the_readers_window_repaint_the_heat_maps(browse: Browse, big_site: Site) -> None:
+    page = browse.open("index.html", site=big_site)
+    figure = Figure(page, "english")
+    page.wait_for_function("(f) => f.classList.contains('is-live')", arg=figure.root.element_handle())
+    api = "window.unrolled.figure('english')"
+    page.evaluate(f"{api}.showUpdate(1)")
+    page.wait_for_function(f"{api}.trace.training.shown_update === 1")
+    replayed: dict[str, Any] = page.evaluate(f"{api}.trace")
+    assert [float(v) for v in _tiles(page, "english", "hidden_weights_W", None, 32, 32)] == [
+        v for row in replayed["params"]["hidden_weights_W"] for v in row]
+    shown = [float(v) for v in _tiles(page, "english", "hidden_states", 15, 32)]
+    assert shown == replayed["steps"][15]["hidden_states"]
+    page.evaluate(f"{api}.showUpdate(40)")
+    assert [float(v) for v in _tiles(page, "english", "hidden_weights_W", None, 32, 32)] == [
+        v for row in figure.trace()["params"]["hidden_weights_W"] for v in row], "the build's own, again"
+    # The reader's own window, on a heat-mapped figure that does not collapse its vocabulary (hidden 16, vocabulary 2).
+    page = browse.open("clipped/index.html", site=big_site)
+    api = "window.unrolled.figure('clipped')"
+    page.wait_for_function(f"{api} && {api}.mode === 'update'")
+    assert page.evaluate(f"{api}.setInput('01101')") is True  # 4 steps of the 6 the figure draws
+    typed: dict[str, Any] = page.evaluate(f"{api}.trace")
+    assert [float(v) for v in _tiles(page, "clipped", "hidden_states", 3, 16)] == typed["steps"][3]["hidden_states"]
+    root = Figure(page, "clipped").root
+    assert root.locator('.rnn-heat[data-ref="hidden_states"][data-t="4"]').get_attribute("display") == "none"
+    root.locator('.rnn-heat[data-ref="hidden_states"][tabindex="0"]').focus()
+    for _ in range(6):
+        page.keyboard.press("ArrowRight")
+    at = page.evaluate("document.activeElement.getAttribute('data-t')")
+    assert at == "3", "the arrows stop at the last shown step"
