@@ -4,8 +4,9 @@ Three forms keep a big network readable without shrinking its text (never below 
 - a vocabulary above COLLAPSE_ABOVE characters collapses `xs` to the character read, and shows `outputs`,
   `probabilities` and `output_grad` as the target's row and the TOP_ROWS most probable others (top_rows);
 - an array with a side longer than HEAT_ABOVE is a heat map: its frame and geometry (`data-heat`) are drawn here,
-  its cells by the script, one coloured tile per value from the inline trace (a gradient's values, which the
-  inline trace lacks, ride in `data-v`); without the script the frame points to All numbers;
+  its tiles by the script, one coloured tile per value from the inline trace, a path per colour class (a
+  gradient's values, which the inline trace lacks, ride in `data-v`); without the script the frame points to All
+  numbers;
 - every other value is a numbered cell.
 """
 

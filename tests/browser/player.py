@@ -10,17 +10,29 @@ from playwright.sync_api import Locator, Page
 
 from .expect import Expected, Key, recompute
 
-READ_CELLS = """(figure) => Array.from(
-  figure.querySelectorAll('svg.rnn-diagram .rnn-cell'),
-  (g) => g).filter((g) => figure.classList.contains('is-update') || !g.closest('.rnn-grads')).map((g) => {
-    const text = g.querySelector('text');
-    return {  // the build writes a cell's step on its array; the script copies it onto the cell
-      ref: g.getAttribute('data-ref'), t: g.getAttribute('data-t') ?? g.parentNode.getAttribute('data-t'),
-      i: g.getAttribute('data-i'),
-      j: g.getAttribute('data-j'), value: g.getAttribute('data-value'),
-      text: text ? text.textContent.trim() : null, tile: g.parentNode.classList.contains('rnn-heat'),
-    };
-  })"""
+READ_CELLS = """(figure) => {
+  const shown = (g) => figure.classList.contains('is-update') || !g.closest('.rnn-grads');
+  const cells = Array.from(figure.querySelectorAll('svg.rnn-diagram .rnn-cell')).filter(shown).map((g) => ({
+    // the build writes a cell's step on its array; the script copies it onto the cell
+    ref: g.getAttribute('data-ref'), t: g.getAttribute('data-t') ?? g.parentNode.getAttribute('data-t'),
+    i: g.getAttribute('data-i'), j: g.getAttribute('data-j'), value: g.getAttribute('data-value'),
+    text: g.querySelector('text').textContent.trim(), tile: false,
+  }));
+  // A heat map's tiles are no elements: the page API says what each shows (the player draws none without its script).
+  const api = window.unrolled && window.unrolled.figure && window.unrolled.figure(figure.getAttribute('data-rnn'));
+  for (const g of api ? Array.from(figure.querySelectorAll('svg.rnn-diagram .rnn-heat')).filter(shown) : []) {
+    const [rows, columns] = g.getAttribute('data-heat').split(' ').slice(4).map(Number);
+    const ref = g.getAttribute('data-ref'), t = g.getAttribute('data-t');
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < (columns || 1); j++) {
+        const tile = api.tile(ref, t === null ? null : Number(t), i, columns ? j : null);
+        cells.push({ref: ref, t: t, i: String(i), j: columns ? String(j) : null, value: tile.value, text: null,
+                    tile: true});
+      }
+    }
+  }
+  return cells;
+}"""
 
 READ_STATE = """(figure) => ({
   step: figure.getAttribute('data-step'),
@@ -126,7 +138,8 @@ class Figure:
         return recompute(self.trace())
 
     def cells(self) -> list[Cell]:
-        """Every value cell of the diagram: each `.rnn-cell` (a heat map's tiles too), gradients in update mode."""
+        """Every value cell of the diagram: each `.rnn-cell`, and each heat map's tile (read through the page API),
+        gradients in update mode."""
         return [self._cell(c) for c in json.loads(self.root.evaluate(f"(f) => JSON.stringify(({READ_CELLS})(f))"))]
 
     def walk(self) -> list[tuple[dict[str, Any], list[Cell]]]:

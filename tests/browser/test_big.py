@@ -80,7 +80,11 @@ def test_training_step_loads_its_states_and_gradients_once(browse: Browse, big_s
     root.locator('[data-mode="update"]').click()
     page.wait_for_function("window.unrolled.figure('big').mode === 'update'")
     assert root.get_attribute("data-show") == "update"
-    assert root.locator(".rnn-diagram .rnn-grads .rnn-cell").count() > 2876  # every gradient of the five weights
+    values = root.evaluate("""(f) => Array.from(f.querySelectorAll('.rnn-diagram .rnn-grads .rnn-heat'), (g) => g
+        .getAttribute('data-heat').split(' ').slice(4).map(Number).reduce((r, c) => r * (c || 1)))
+        .reduce((a, b) => a + b, 0) + f.querySelectorAll('.rnn-diagram .rnn-grads .rnn-cell').length""")
+    assert values > 2876  # every gradient of the five weights, heat-mapped or in cells
+    assert root.locator(".rnn-diagram .rnn-grads .rnn-heat .rnn-tiles").count() > 0
     steps = page.evaluate("window.unrolled.figure('big').steps")
     assert steps == page.locator('.rnn-programs > ol[data-program="update"][data-for="big"] > li').count() + forward
     page.evaluate("window.unrolled.figure('big').go(3)")

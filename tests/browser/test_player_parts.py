@@ -35,7 +35,7 @@ def test_the_page_api_gives_each_figure_its_trace_and_state(browse: Browse, path
         assert json.loads(api["trace"]) == figure.trace(), f"{figure}: the API's trace is not the inline trace"
         assert (api["step"], api["steps"]) == (figure.step, figure.steps)
         keys = ["complete", "continue", "go", "input", "mode", "sample", "setInput", "showMode", "showUpdate", "step",
-                "steps", "trace"]
+                "steps", "tile", "trace"]
         assert api["keys"] == keys, api["keys"]
     assert page.evaluate("() => window.unrolled.figure('nosuch')") is None
 

@@ -82,6 +82,7 @@
   const STEP_MS = 900; // one state at 1x
   const ADDRESS_MS = 250; // the address is rewritten at most this often: browsers throttle faster rewrites
   const TONE = /(?:^|\s)([sq]-?\d)(?=\s|$)/;
+  const SVG = "http://www.w3.org/2000/svg";
   const players = new Map(); // network name -> the Player of its figure
 
   function numberAttribute(el, name) {
@@ -122,7 +123,7 @@
   class Cell {
     constructor(el, position, trace) {
       this.el = el;
-      this.text = el.querySelector("text"); // null for a heat map's tile
+      this.text = el.querySelector("text");
       this.ref = el.getAttribute("data-ref");
       this.t = numberAttribute(el.parentNode, "data-t"); // its array's step, written on the cell for readers of the page
       if (this.t !== null) el.setAttribute("data-t", this.t);
@@ -153,10 +154,10 @@
       for (const c of this.changes) if (c.step <= k) change = c;
       const final = change ? change.value === null : this.given, empty = !change && !this.given;
       const value = empty ? null : final ? this.final.value : change.value;
-      const text = empty || !this.text ? "" : final ? this.final.text : formatValue(this.ref, Number(value));
+      const text = empty ? "" : final ? this.final.text : formatValue(this.ref, Number(value));
       const tone = value === null ? "" : toneOf(this.ref, Number(value));
       const shown = this.shown;
-      if (this.text && text !== shown.text) this.text.textContent = shown.text = text;
+      if (text !== shown.text) this.text.textContent = shown.text = text;
       if (empty !== shown.empty) this.el.classList.toggle("is-empty", shown.empty = empty);
       if (tone !== shown.tone) {
         if (shown.tone) this.el.classList.remove(shown.tone);
@@ -168,6 +169,31 @@
         else this.el.setAttribute("data-value", value);
         shown.value = value;
       }
+    }
+
+    // The change a state makes: its value from `values`, by its position (null: its final value).
+    change(step, values) {
+      return { step: step, value: values ? sameAs(values[this.position], this.final.value) : null };
+    }
+
+    // Take its value in another trace as its final one (the build's own when `built`); false when the trace lacks it
+    // (a target's character, a step past the window, a gradient).
+    reload(trace, built) {
+      const v = valueAt(trace, this.ref, this.t, this.i, this.j);
+      if (v === undefined) return false;
+      this.final = built || String(v) === this.built.value ? this.built : { text: formatValue(this.ref, v), value: String(v) };
+      this.shown.text = null;
+      return true;
+    }
+
+    // Its value as shown now (the full value, as a string), or null while it has none.
+    value() {
+      return this.el.getAttribute("data-value");
+    }
+
+    // Its box in the window.
+    box() {
+      return this.el.getBoundingClientRect();
     }
   }
 
@@ -184,24 +210,6 @@
     return [target].concat(rows.slice(0, top));
   }
 
-  // A heat map's tiles, from its data-heat "x y pitch-x pitch-y rows columns" (columns 0: a vector); a gradient's
-  // values come in data-v ("!" after a clipped one), the others' from the trace. Paths, not rects: the
-  // stylesheet's `.is-used rect` rules would restyle every tile of an outlined array.
-  function drawHeat(g, trace) {
-    const [x, y, dx, dy, rows, columns] = g.getAttribute("data-heat").split(" ").map(Number);
-    const given = g.getAttribute("data-v"), values = given && given.split(" "), ref = g.getAttribute("data-ref");
-    const t = g.getAttribute("data-t");
-    let tiles = "";
-    for (let n = 0; n < rows * (columns || 1); n++) {
-      const i = columns ? Math.floor(n / columns) : n, j = columns ? n % columns : null;
-      const v = values ? values[n].replace("!", "") : valueAt(trace, ref, t && Number(t), i, j);
-      tiles += '<path class="rnn-cell ' + toneOf(ref, Number(v)) + (values && values[n] !== v ? ' is-clipped"' : '"') +
-        ' data-ref="' + ref + '" data-i="' + i + (columns ? '" data-j="' + j : "") +
-        '" data-value="' + v + '" d="M' + (x + j * dx) + " " + (y + i * dy) + "h" + (dx - 1) + "v" + (dy - 1) + "h" + (1 - dx) + 'z"/>';
-    }
-    g.insertAdjacentHTML("beforeend", tiles);
-  }
-
   // An array's frame, drawn around its cells (the stylesheet shows it only when the array is in play).
   function drawFrame(g, cells) {
     const at = (cell) => cell.el.transform.baseVal[0].matrix, first = at(cells[0]), last = at(cells[cells.length - 1]);
@@ -210,58 +218,223 @@
       '" width="' + (last.e - first.e + size.width.baseVal.value + 6) + '" height="' + (last.f - first.f + size.height.baseVal.value + 6) + '" rx="5"/>');
   }
 
-  // Arrow keys move the focus between the tiles of one quantity: along its rows, and its columns (a matrix) or its
-  // time steps. Each quantity is one stop of the Tab order; the tooltip (Player.showTip) gives the value.
+  // A heat map (generator/render/diagram.py): an array drawn as one tile per value, coloured by its value's class,
+  // from its data-heat "x y pitch-x pitch-y rows columns" (columns 0: a vector). It stands for every cell of its
+  // array at once (a program's marks name heat-mapped arrays whole): its values are an array in the array's order,
+  // a gradient's from data-v ("!" after a clipped one), the others' from the trace; the tiles of one colour class
+  // are one path, and the clipped ones are outlined by two more. `at` is the keyboard's tile (Player.heatFocus).
+  class HeatMap {
+    constructor(g, trace) {
+      const [x, y, dx, dy, rows, columns] = g.getAttribute("data-heat").split(" ").map(Number);
+      const given = g.getAttribute("data-v");
+      this.el = g;
+      this.ground = g.querySelector(".rnn-heat-ground");
+      this.ref = g.getAttribute("data-ref");
+      this.t = numberAttribute(g, "data-t");
+      this.geometry = { x: x, y: y, dx: dx, dy: dy, rows: rows, columns: columns };
+      this.size = rows * (columns || 1);
+      this.built = given ? given.replace(/!/g, "").split(" ") : this.read(trace);
+      this.final = this.built; // what it holds at the program's end
+      this.changes = []; // {step, values}: from `step` on it holds `values` (null: its final values)
+      this.given = false; // shows its final values until the program first changes it
+      this.paths = new Map(); // colour class -> {el: its path (made when a value first takes that class), d}
+      this.at = 0;
+      this.clipped = new Set(); // the tiles of the values clipping changed
+      if (given && given.indexOf("!") >= 0) {
+        given.split(" ").forEach((v, n) => { if (v.slice(-1) === "!") this.clipped.add(n); });
+      }
+      const outlines = ["", ""]; // neighbours in two paths, a checkerboard: where outlines meet, both are drawn
+      for (const n of this.clipped) outlines[(Math.floor(n / (columns || 1)) + n % (columns || 1)) % 2] += this.tile(n);
+      for (const d of outlines.filter(Boolean)) {
+        const path = g.appendChild(document.createElementNS(SVG, "path"));
+        path.setAttribute("class", "rnn-clipped-tiles");
+        path.setAttribute("d", d);
+      }
+      this.shown = null;
+      this.draw(this.final); // the build's last state, as every cell shows it before the script's first step
+    }
+
+    // Its values in a trace, in its order (undefined when the trace lacks them: a gradient, a step past the window).
+    read(trace) {
+      const array = this.t !== null ? trace.steps[this.t] && trace.steps[this.t][this.ref]
+        : this.ref === "hidden_state_prev" ? trace.hidden_state_prev : trace.params[this.ref];
+      return array && this.geometry.columns ? array.flat() : array;
+    }
+
+    // Tile n's outline as path data: the pitch less one pixel, so a pixel of the ground shows between tiles.
+    tile(n) {
+      const g = this.geometry, columns = g.columns || 1, i = Math.floor(n / columns), j = n % columns;
+      return "M" + (g.x + j * g.dx) + " " + (g.y + i * g.dy) + "h" + (g.dx - 1) + "v" + (g.dy - 1) + "h" + (1 - g.dx) +
+        "z";
+    }
+
+    // Show what it holds at state k: the tiles redrawn when their values are others than those shown.
+    paint(k) {
+      let change = null;
+      for (const c of this.changes) if (c.step <= k) change = c;
+      const values = change ? change.values || this.final : this.given ? this.final : null;
+      if (values !== this.shown) this.draw(values);
+    }
+
+    // Draw `values` (null: none, the ground shows), writing only the paths whose tiles differ.
+    draw(values) {
+      this.shown = values;
+      const tiles = new Map(), g = this.geometry, columns = g.columns || 1, xs = [], ys = [];
+      if (values) { // tile(n), from its column's part and its row's, each written once
+        for (let j = 0; j < columns; j++) xs.push("M" + (g.x + j * g.dx) + " ");
+        for (let i = 0; i < g.rows; i++) ys.push(g.y + i * g.dy + "h" + (g.dx - 1) + "v" + (g.dy - 1) + "h" + (1 - g.dx) + "z");
+        for (let n = 0; n < this.size; n++) {
+          const tone = toneOf(this.ref, Number(values[n]));
+          tiles.set(tone, (tiles.get(tone) || "") + xs[n % columns] + ys[Math.floor(n / columns)]);
+        }
+      }
+      for (const [tone, path] of this.paths) {
+        if (tiles.has(tone) || !path.d) continue;
+        path.el.removeAttribute("d");
+        path.d = "";
+      }
+      for (const [tone, d] of tiles) {
+        let path = this.paths.get(tone);
+        if (!path) {
+          path = { el: document.createElementNS(SVG, "path"), d: "" };
+          path.el.setAttribute("class", tone ? "rnn-tiles " + tone : "rnn-tiles");
+          this.ground.after(path.el);
+          this.paths.set(tone, path);
+        }
+        if (path.d !== d) path.el.setAttribute("d", path.d = d);
+      }
+    }
+
+    // The change a state makes: `values` by position (null: the final values).
+    change(step, values) {
+      return { step: step, values: values };
+    }
+
+    // Take the values of another trace as its final ones (the build's own when `built`); false when it lacks them.
+    reload(trace, built) {
+      const values = this.read(trace);
+      if (values === undefined) return false;
+      this.final = built ? this.built : values;
+      return true;
+    }
+
+    // "ref[t][i, j]": tile n's name as the code writes it.
+    name(n) {
+      const columns = this.geometry.columns, i = Math.floor(n / (columns || 1));
+      return this.ref + (this.t === null ? "" : "[" + this.t + "]") + "[" + i + (columns ? ", " + n % columns : "") + "]";
+    }
+
+    // Tile n's value as shown now (its full value, as a string), or null while it has none.
+    value(n) {
+      return this.shown ? String(this.shown[n]) : null;
+    }
+
+    // What tile (i, j) shows now, {value, tone, clipped} (j null in a vector), or null when the map has no such tile.
+    look(i, j) {
+      const { rows, columns } = this.geometry, inside = (v, most) => Number.isInteger(v) && v >= 0 && v < most;
+      if (!inside(i, rows) || (columns ? !inside(j, columns) : j !== null)) return null;
+      const n = i * (columns || 1) + (j || 0), value = this.value(n);
+      return { value: value, tone: value === null ? "" : toneOf(this.ref, Number(value)), clipped: this.clipped.has(n) };
+    }
+
+    // The tile under a point of the window (the nearest one, from the gaps between tiles and the edges).
+    tileAt(x, y) {
+      const g = this.geometry, columns = g.columns || 1, box = this.ground.getBoundingClientRect();
+      const scale = box.width / (columns * g.dx - 1);
+      const to = (v, pitch, most) => Math.max(0, Math.min(most - 1, Math.floor(v / scale / pitch)));
+      return to(y - box.top, g.dy, g.rows) * columns + to(x - box.left, g.dx, columns);
+    }
+
+    // Tile n's box in the window.
+    box(n) {
+      const g = this.geometry, columns = g.columns || 1, box = this.ground.getBoundingClientRect();
+      const scale = box.width / (columns * g.dx - 1);
+      return { left: box.left + n % columns * g.dx * scale, top: box.top + Math.floor(n / columns) * g.dy * scale,
+        width: (g.dx - 1) * scale };
+    }
+  }
+
+  // Arrow keys move the keyboard's tile in a heat map: along its rows, and its columns (a matrix) or its time steps
+  // (a step's vector: the focus moves to that step's map). Each quantity is one stop of the Tab order.
   const ARROWS = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
   function heatMove(player, event) {
-    const cell = player.diagram.cells.get(event.target), move = ARROWS[event.key];
-    if (!cell || cell.text || !move) return false;
+    const heat = player.diagram.cells.get(event.target), move = ARROWS[event.key];
+    if (!(heat instanceof HeatMap) || !move) return false;
     event.preventDefault();
-    const across = cell.j !== null, t = across || cell.t === null ? cell.t : cell.t + move[1];
-    const next = (player.diagram.elements.get(elementKey(cell.ref, t, cell.i + move[0])) || [])
-      .find((other) => other.j === (across ? cell.j + move[1] : null));
-    if (next) {
-      cell.el.tabIndex = -1;
+    const { rows, columns } = heat.geometry, i = Math.floor(heat.at / (columns || 1)) + move[0];
+    const j = columns ? heat.at % columns + move[1] : 0;
+    const next = columns || !move[1] ? heat : heat.t === null ? null : player.diagram.heatAt(heat.ref, heat.t + move[1]);
+    if (!next || i < 0 || i >= rows || j < 0 || j >= (columns || 1)) return true;
+    next.at = i * (columns || 1) + j;
+    if (next === heat) player.heatFocus(heat);
+    else {
+      heat.el.tabIndex = -1;
       heatStop(next);
-      next.el.focus();
+      next.el.focus({ preventScroll: true }); // its focusin shows the tile (Player.onPoint)
     }
+    player.ring.scrollIntoView({ block: "nearest", inline: "nearest" });
     return true;
   }
 
-  // The one tile of a quantity in the Tab order.
-  function heatStop(cell) {
-    cell.el.tabIndex = 0;
-    cell.el.setAttribute("role", "img");
-    cell.el.setAttribute("aria-label", cell.name());
+  // The one heat map of a quantity in the Tab order.
+  function heatStop(heat) {
+    heat.el.tabIndex = 0;
+    heat.el.setAttribute("role", "img");
+    heat.el.setAttribute("aria-label", heat.name(heat.at));
   }
   // --- end big arrays ---
 
   // The diagram's arrays and cells, indexed by quantity, time step and element ("ref:t", "ref:t:i").
   class Diagram {
     constructor(svg, trace) {
-      this.arrays = new Map(); // "ref:t" -> {el: g.rnn-array, cells}
+      this.arrays = new Map(); // "ref:t" -> {el: g.rnn-array, cells, size, heat}: a heat map stands for all its cells
       this.elements = new Map(); // "ref:t:i" -> the cells of element i (a matrix row holds several)
-      this.cells = new Map(); // g.rnn-cell -> its Cell
+      this.cells = new Map(); // g.rnn-cell -> its Cell, g.rnn-heat -> its HeatMap
       this.rows = JSON.parse(svg.getAttribute("data-rows") || "null"); // a collapsed column's row names
       this.rate = trace.spec.learning_rate;
       this.add(svg, trace);
     }
 
-    // The arrays inside `part` (the diagram, or the gradients a big figure loads later), with their cells.
+    // The arrays inside `part` (the diagram, or the gradients a big figure loads later), with their cells; returns
+    // the heat maps among them.
     add(part, trace) {
-      for (const g of part.querySelectorAll(".rnn-heat")) drawHeat(g, trace);
+      const heats = [];
       for (const g of part.querySelectorAll(".rnn-array")) {
+        const key = arrayKey(g.getAttribute("data-ref"), numberAttribute(g, "data-t"));
+        if (g.classList.contains("rnn-heat")) {
+          const heat = new HeatMap(g, trace);
+          this.arrays.set(key, { el: g, cells: [heat], size: heat.size, heat: heat });
+          this.cells.set(g, heat);
+          heats.push(heat);
+          continue;
+        }
         const size = numberAttribute(g, "data-n"); // a collapsed column: its cells sit at their data-i
         const cells = Array.from(g.querySelectorAll(".rnn-cell"), (el, position) => new Cell(el, position, trace));
         if (size !== null) for (const cell of cells) cell.position = cell.i;
         if (!g.querySelector(".rnn-frame")) drawFrame(g, cells);
-        this.arrays.set(arrayKey(g.getAttribute("data-ref"), numberAttribute(g, "data-t")),
-          { el: g, cells: cells, size: size === null ? cells.length : size });
+        this.arrays.set(key, { el: g, cells: cells, size: size === null ? cells.length : size, heat: null });
         for (const cell of cells) {
           this.index(cell);
           this.cells.set(cell.el, cell);
         }
       }
+      return heats;
+    }
+
+    // The heat map of `ref` at step t, when it is drawn and shown (a reader's shorter window hides later steps).
+    heatAt(ref, t) {
+      const array = this.arrays.get(arrayKey(ref, t));
+      return array && array.heat && array.el.getAttribute("display") !== "none" ? array.heat : null;
+    }
+
+    // The values of the array a mark names at the program's end, by position (a collapsed column's rows not drawn:
+    // undefined).
+    finals(mark) {
+      const cells = this.cellsOf(mark), array = this.arrays.get(arrayKey(mark.ref, mark.t));
+      if (array.heat) return array.heat.final;
+      const values = new Array(array.size);
+      for (const cell of cells) values[cell.position] = cell.final.value;
+      return values;
     }
 
     index(cell) {
@@ -272,7 +445,8 @@
 
     // A collapsed column shows the target's row and the most probable others: pick them again for `trace`.
     repick(trace) {
-      for (const { el, cells } of this.arrays.values()) {
+      for (const { el, cells, heat } of this.arrays.values()) {
+        if (heat) continue;
         const top = numberAttribute(el, "data-top"), t = numberAttribute(el, "data-t");
         const xs = el.getAttribute("data-ref") === "xs" && el.hasAttribute("data-n");
         if (!top && !xs) continue;
@@ -317,12 +491,10 @@
         for (const mark of state.made) {
           const cells = this.cellsOf(mark);
           if (mark.values && mark.values[0] === "@sgd") { // a weight after sgd's step: w - rate * g, as numpy does it
-            const grads = this.cellsOf(parseMark("grads." + mark.ref));
-            mark.values = cells.map((cell, n) => String(cell.final.value - this.rate * grads[n].final.value));
+            const grads = this.finals(parseMark("grads." + mark.ref));
+            mark.values = Array.from(this.finals(mark), (w, n) => String(w - this.rate * grads[n]));
           } else if (mark.values && mark.values[0].charAt(0) === "@") { // "=@ref:t": that array's final values
-            const source = parseMark(mark.values[0].slice(1)), values = new Array(this.arrays.get(arrayKey(source.ref, source.t)).size);
-            for (const cell of this.cellsOf(source)) values[cell.position] = cell.final.value;
-            mark.values = values;
+            mark.values = this.finals(parseMark(mark.values[0].slice(1)));
           }
           const size = mark.i === null ? this.arrays.get(arrayKey(mark.ref, mark.t)).size : cells.length;
           if (mark.values && mark.values.length !== size) {
@@ -330,7 +502,7 @@
           }
           for (const cell of cells) {
             if (!into.has(cell)) into.set(cell, []);
-            into.get(cell).push({ step: step, value: mark.values ? sameAs(mark.values[cell.position], cell.final.value) : null });
+            into.get(cell).push(cell.change(step, mark.values));
             changed.push(cell);
           }
         }
@@ -887,7 +1059,8 @@
       this.built = { width: Number(svg.getAttribute("width")), style: player.figure.getAttribute("style") };
       this.labels = player.built.forward.list.getAttribute("data-labels").split("\n");
       this.columns = Array.from(svg.children).filter((e) => e.hasAttribute("data-t")); // a step's arrays and labels
-      this.cells = Array.from(player.diagram.cells.values()).filter((c) => c.t !== null && !c.el.closest(".rnn-grads"));
+      this.cells = Array.from(player.diagram.cells.values()).filter((c) => c instanceof Cell && c.t !== null &&
+        !c.el.closest(".rnn-grads")); // a heat map draws the shown window only (player.load gives it its values)
     }
 
     // Why a text cannot be shown (every character of the vocabulary, 2 to `longest` of them), or null.
@@ -1038,11 +1211,15 @@
       this.linked = null;
       this.named = new Map(); // ref -> every element of the figure with that data-ref, found on first hover
       this.tip = null;
+      this.stops = new Set(); // the heat-mapped quantities with their Tab stop
+      this.ring = null; // path.rnn-focus: the keyboard's tile in a heat map, made on first focus
+      this.pointed = null; // {heat, tile}: the tile under the pointer, when it is over a heat map
       this.failed = false;
       this.waiting = null; // what waits for a big figure's training step to load (whenComplete)
       this.listeners = {
         click: this.guard(this.onClick), input: this.guard(this.onScrub), change: this.guard(this.onSpeed),
         keydown: this.guard(this.onKey), mouseover: this.guard(this.onPoint), focusin: this.guard(this.onPoint),
+        mousemove: this.guard(this.onMove),
         mouseleave: this.guard(this.onLeave), focusout: this.guard(this.onLeave),
       };
       this.onTick = this.guard(this.tick);
@@ -1078,6 +1255,10 @@
           player.guard(() => { player.timeline.pause(); player.timeline.show(n); })();
           return player.trace.training.shown_update;
         },
+        tile(ref, t, i, j) { // what a heat map shows of ref[t][i, j] now: {value, tone, clipped}, or null (no such tile)
+          const array = player.diagram.arrays.get(arrayKey(ref, t === undefined ? null : t));
+          return array && array.heat ? array.heat.look(i, j === undefined ? null : j) : null;
+        },
         continue(n) { // the n most likely characters after the figure's sequence, shown and returned
           if (!Number.isInteger(n)) throw new TypeError("continue(n) takes a whole number");
           return player.writer.write(n);
@@ -1112,8 +1293,11 @@
         '.rnn-programs > svg[data-grads-for="' + CSS.escape(this.name) + '"] > .rnn-grads');
       if (gradients) {
         this.svg.appendChild(gradients);
-        this.diagram.add(gradients, this.built ? this.built.trace : this.trace);
-        if (this.tip) for (const el of gradients.querySelectorAll(".rnn-cell")) el.setAttribute("tabindex", "-1");
+        const heats = this.diagram.add(gradients, this.built ? this.built.trace : this.trace);
+        if (this.tip) { // started: in reach of the keyboard as start() puts the rest
+          for (const el of gradients.querySelectorAll(".rnn-cell")) el.setAttribute("tabindex", "-1");
+          this.reach(heats);
+        }
       }
       this.programs.set("update", new Program(this.figure, "update", this.diagram, this.programs.get("forward")));
     }
@@ -1138,21 +1322,16 @@
     // Show another trace of the same window (other weights): every cell, the numbers table and the sentences.
     // The build's own trace puts back exactly what the build wrote.
     load(trace) {
-      const built = trace === this.built.trace, replayed = []; // the forward pass's cells: the replay's to change
+      const built = trace === this.built.trace; // the forward pass's cells are the replay's to change
       this.diagram.repick(trace);
-      for (const cell of this.diagram.cells.values()) {
-        const v = valueAt(trace, cell.ref, cell.t, cell.i, cell.j);
-        if (v === undefined) continue; // targets (characters), steps past the window and the gradients stay
-        cell.final = built || String(v) === cell.built.value ? cell.built : { text: formatValue(cell.ref, v), value: String(v) };
-        replayed.push(cell);
-      }
+      const replayed = Array.from(this.diagram.cells.values()).filter((cell) => cell.reload(trace, built));
       for (const state of this.states) state.sentence = built || !state.template ? state.built : fill(state.template, trace);
       if (built) {
         this.numbers.querySelector("tbody").innerHTML = this.built.table;
         this.numbers.querySelector(".rnn-weights").innerHTML = this.built.weights;
       } else writeNumbers(this.numbers, trace);
       this.trace = trace;
-      for (const cell of replayed) { cell.shown.text = null; cell.paint(this.step); }
+      for (const cell of replayed) cell.paint(this.step);
       this.showState(this.step);
       this.emit("update");
     }
@@ -1166,12 +1345,7 @@
       this.figure.appendChild(this.tip);
       for (const type of Object.keys(this.listeners)) this.figure.addEventListener(type, this.listeners[type]);
       for (const el of this.focusable()) el.setAttribute("tabindex", "-1");
-      const stops = new Set(); // one Tab stop per heat-mapped quantity: its first tile
-      for (const cell of this.diagram.cells.values()) {
-        if (cell.text || stops.has(cell.ref)) continue;
-        stops.add(cell.ref);
-        heatStop(cell);
-      }
+      this.reach(Array.from(this.diagram.cells.values()).filter((cell) => cell instanceof HeatMap));
       this.figure.classList.add("is-live");
       this.stage.setAttribute("role", "region"); // it scrolls sideways when the diagram is wider (see fit); kept
       this.stage.setAttribute("aria-label", "Diagram of " + this.name);
@@ -1197,6 +1371,7 @@
       if (this.line) this.line.removeAttribute("aria-current");
       this.line = null;
       for (const el of this.focusable()) el.removeAttribute("tabindex");
+      if (this.ring) this.ring.remove();
       this.figure.classList.remove("is-live");
       if (players.get(this.name) === this) players.delete(this.name);
       this.emit("destroy");
@@ -1223,7 +1398,17 @@
     }
 
     focusable() {
-      return this.figure.querySelectorAll(".rnn-diagram .rnn-cell, .rnn-code [data-ref]");
+      return this.figure.querySelectorAll(".rnn-diagram .rnn-cell, .rnn-diagram .rnn-heat, .rnn-code [data-ref]");
+    }
+
+    // Heat maps in reach of the keyboard: each by script, the first of each quantity by Tab as well.
+    reach(heats) {
+      for (const heat of heats) {
+        heat.el.setAttribute("tabindex", "-1");
+        if (this.stops.has(heat.ref)) continue;
+        this.stops.add(heat.ref);
+        heatStop(heat);
+      }
     }
 
     // Play `program` from now on.
@@ -1365,15 +1550,16 @@
       return this.numbers.classList.contains("is-open");
     }
 
-    // Linking: hovering or focusing a name lights up that quantity everywhere in this figure.
-    link(el) {
+    // Linking: hovering or focusing a name lights up that quantity everywhere in this figure (`tile`: the heat map's
+    // tile the tooltip shows).
+    link(el, tile) {
       const ref = el ? el.getAttribute("data-ref") : null;
       if (ref !== this.linked) {
         for (const e of this.elementsNamed(this.linked)) e.classList.remove("is-linked");
         for (const e of this.elementsNamed(ref)) e.classList.add("is-linked");
         this.linked = ref;
       }
-      this.showTip(el);
+      this.showTip(el, tile);
     }
 
     elementsNamed(ref) {
@@ -1384,17 +1570,17 @@
       return this.named.get(ref);
     }
 
-    // A cell with a value shows it in full above itself, kept inside the figure (so never past the page).
-    showTip(el) {
+    // A cell (or a heat map's tile) with a value shows it in full above itself, kept inside the figure (so never
+    // past the page).
+    showTip(el, tile) {
       if (!this.tip) return;
       const cell = el ? this.diagram.cells.get(el) : null;
-      const value = cell ? el.getAttribute("data-value") : null;
+      const value = cell ? cell.value(tile) : null;
       this.tip.hidden = value === null;
       if (value === null) return;
       const shown = formatValue(cell.ref, Number(value)); // as everywhere, then the full value when it says more
-      this.tip.textContent = cell.name() + " = " + shown + (Number(shown) === Number(value) ? "" : " (" + value + ")");
-      if (!cell.text) el.setAttribute("aria-label", this.tip.textContent); // a heat tile says its value
-      const box = el.getBoundingClientRect(), frame = this.figure.getBoundingClientRect();
+      this.tip.textContent = cell.name(tile) + " = " + shown + (Number(shown) === Number(value) ? "" : " (" + value + ")");
+      const box = cell.box(tile), frame = this.figure.getBoundingClientRect();
       const half = this.tip.offsetWidth / 2, centre = box.left + box.width / 2 - frame.left;
       this.tip.style.left = Math.max(half + 4, Math.min(frame.width - half - 4, centre)) + "px";
       this.tip.style.top = (box.top - frame.top) + "px";
@@ -1460,7 +1646,34 @@
 
     onPoint(event) {
       const el = event.target.closest ? event.target.closest("[data-ref]") : null;
-      this.link(el && this.figure.contains(el) ? el : null);
+      const heat = el && this.diagram.cells.get(el);
+      if (!(heat instanceof HeatMap)) {
+        this.pointed = null;
+        this.link(el && this.figure.contains(el) ? el : null);
+      } else if (event.type !== "focusin") {
+        this.pointed = { heat: heat, tile: heat.tileAt(event.clientX, event.clientY) };
+        this.link(el, this.pointed.tile);
+      } else {
+        if (!el.matches(":focus-visible") && this.pointed && this.pointed.heat === heat) heat.at = this.pointed.tile; // clicked
+        this.heatFocus(heat);
+      }
+    }
+
+    // Over a heat map, the tooltip follows the pointer from tile to tile (mouseover fires on entering the map only).
+    onMove(event) {
+      if (this.pointed && event.target === this.pointed.heat.ground) this.onPoint(event);
+    }
+
+    // A focused heat map: its keyboard tile outlined (while the focus is visible), in the tooltip and its aria-label.
+    heatFocus(heat) {
+      if (!this.ring) {
+        this.ring = document.createElementNS(SVG, "path");
+        this.ring.setAttribute("class", "rnn-focus");
+      }
+      if (this.ring.parentNode !== heat.el) heat.el.appendChild(this.ring);
+      this.ring.setAttribute("d", heat.tile(heat.at));
+      this.link(heat.el, heat.at);
+      heat.el.setAttribute("aria-label", this.tip.hidden ? heat.name(heat.at) : this.tip.textContent);
     }
 
     onLeave() {
