@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from generator.render.diagram import render_diagram
+from generator.render.diagram import render_diagram, top_rows
 from generator.render.figure import number_rows, own_sequence
 from generator.render.program import record_program
 
@@ -102,6 +102,38 @@ def test_random_inputs_replay_the_forward_pass_as_numpy_does(browse: Browse, art
                 value = want[t][cell["ref"]]
                 value = value if cell["ref"] == "loss" else value[int(cell["i"])]
                 problems += _near(float(cell["value"]), value, f"{text} cell {cell['ref']}[{t}][{cell['i']}]")
+    assert not problems, problems[:10]
+
+
+def test_a_big_figure_takes_any_window_up_to_its_own(browse: Browse, article_site: Site) -> None:
+    """The English figure (28 characters: collapsed xs, top rows of outputs and probabilities, heat maps): a typed
+    window of any length up to the author's, from any first character, steps through as numpy computes it, each
+    collapsed column naming the character read and each top-rows column the target and the most probable rows."""
+    page = browse.open("english/index.html", site=article_site)
+    trace = _built_trace(article_site, "english")
+    texts = ["hello there", "ab", "zebra. jump over", *_random_texts(trace, 5, "english")]
+    problems: list[str] = []
+    for text in texts:
+        assert page.evaluate(SET, ["english", text])["result"] is True, text
+        shown = page.evaluate(READ, "english")  # steps through the whole program: a failure leaves no player
+        codes = [trace["vocab"].index(c) for c in text]
+        want = window_trace(trace, codes)["steps"]
+        assert len(shown["trace"]["steps"]) == len(want) == len(codes) - 1
+        for t, (got, step) in enumerate(zip(shown["trace"]["steps"], want, strict=True)):
+            problems += _near(got["probabilities"], step["probabilities"], f"{text} steps[{t}].probabilities")
+        for cell in (c for c in shown["cells"] if c["shown"]):
+            t, i = int(cell["t"]), cell["i"]
+            if cell["ref"] == "xs":
+                assert int(i) == codes[t], (text, t)  # the collapsed column shows the character read
+            elif cell["ref"] in ("outputs", "probabilities"):
+                rows = top_rows(want[t]["probabilities"], codes[t + 1])
+                assert int(i) in rows, (text, cell)
+                problems += _near(float(cell["value"]), want[t][cell["ref"]][int(i)], f"{text} {cell['ref']}[{t}][{i}]")
+        for ref in ("outputs", "probabilities"):
+            for t in range(len(want)):
+                drawn = sorted(int(c["i"]) for c in shown["cells"] if c["shown"] and c["ref"] == ref
+                               and int(c["t"]) == t)
+                assert drawn == sorted(top_rows(want[t]["probabilities"], codes[t + 1])), (text, ref, t)
     assert not problems, problems[:10]
 
 

@@ -449,7 +449,7 @@
         if (heat) continue;
         const top = numberAttribute(el, "data-top"), t = numberAttribute(el, "data-t");
         const xs = el.getAttribute("data-ref") === "xs" && el.hasAttribute("data-n");
-        if (!top && !xs) continue;
+        if ((!top && !xs) || t >= trace.inputs.length) continue; // a step past a shorter window is hidden
         const rows = xs ? [trace.inputs[t]] : topRows(trace.steps[t].probabilities, trace.targets[t], top);
         cells.forEach((cell, n) => {
           const i = rows[n], old = this.elements.get(elementKey(cell.ref, t, cell.i));
@@ -1102,6 +1102,7 @@
       const timeline = player.timeline, length = window.inputs.length;
       const trace = timeline && timeline.shown !== timeline.updates ? timeline.recompute(timeline.shown) : window;
       this.layOut(window);
+      player.diagram.repick(trace); // a collapsed column's rows, and the top rows, are the new window's
       for (const cell of this.cells) { // what each cell holds at the end, before the program reads it
         const v = cell.t < length ? valueAt(trace, cell.ref, cell.t, cell.i) : null;
         cell.final = v === null || trace === built ? cell.built : v === undefined
