@@ -1014,17 +1014,20 @@
       this.params = null; // the weights the cloud is drawn for
       this.onEvent = player.guard(() => this.draw());
       for (const type of EVENTS) player.figure.addEventListener(type, this.onEvent);
-      this.draw();
+      this.draw(false);
+      // The cloud runs the network over its whole text: a task of its own, after the page's first one, so that
+      // starting the figures does not block the page for longer; complete() waits for it.
+      this.drawn = new Promise((resolve) => setTimeout(() => { this.onEvent(); resolve(); }, 0));
     }
 
     destroy() {
       for (const type of EVENTS) this.player.figure.removeEventListener(type, this.onEvent);
     }
 
-    draw() {
+    draw(withCloud = true) {
       const player = this.player, trace = player.trace, part = this.part;
       const at = (h) => project(h, trace.state_space.projection).map((v, i) => (i ? 122 - 90 * v : 120 + 90 * v));
-      if (trace.params !== this.params) {
+      if (withCloud && trace.params !== this.params) {
         const found = cloud(trace, (trace.training.replay || trace.state_space).text);
         part(".rnn-cloud").innerHTML = found.points.map((p) => '<circle r="4" cx="' + at(p).join('" cy="') + '"/>')
           .join("");
@@ -1248,7 +1251,8 @@
           return result;
         },
         complete() { // a promise of the training step and the replay, which the page loads when first asked
-          return new Promise((resolve) => player.whenComplete(resolve));
+          const plotted = player.space ? player.space.drawn : null; // and of the plot's cloud, drawn just after start
+          return Promise.all([new Promise((resolve) => player.whenComplete(resolve)), plotted]).then(() => undefined);
         },
         showUpdate(n) { // the network after n training updates (snapped to a checkpoint where the figure snaps)
           if (typeof n !== "number" || !Number.isInteger(n)) throw new TypeError("showUpdate(n) takes a whole number");
