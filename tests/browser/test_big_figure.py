@@ -125,10 +125,16 @@ def _tiles(page: Page, name: str, ref: str, t: int | None, rows: int, columns: i
       }""", [name, ref, t, rows, columns]))
 
 
-def test_a_heat_map_is_a_path_per_colour_class_not_an_element_per_value(browse: Browse, big_site: Site) -> None:
+def _live_english(browse: Browse, big_site: Site) -> tuple[Page, Figure]:
+    """The big site's English figure, once its player has started."""
     page = browse.open("index.html", site=big_site)
     figure = Figure(page, "english")
     page.wait_for_function("(f) => f.classList.contains('is-live')", arg=figure.root.element_handle())
+    return page, figure
+
+
+def test_a_heat_map_is_a_path_per_colour_class_not_an_element_per_value(browse: Browse, big_site: Site) -> None:
+    _, figure = _live_english(browse, big_site)
     maps: list[dict[str, Any]] = figure.root.evaluate("""(f) => Array.from(f.querySelectorAll('.rnn-heat'), (g) => ({
         ref: g.getAttribute('data-ref'), children: g.children.length, grads: !!g.closest('.rnn-grads'),
         tones: Array.from(g.querySelectorAll('.rnn-tiles'), (p) => p.getAttribute('class')),
@@ -145,10 +151,8 @@ def test_a_heat_map_is_a_path_per_colour_class_not_an_element_per_value(browse: 
 
 
 def test_heat_maps_are_reached_by_keyboard_and_say_their_value(browse: Browse, big_site: Site) -> None:
-    page = browse.open("index.html", site=big_site)
-    figure = Figure(page, "english")
+    page, figure = _live_english(browse, big_site)
     trace = figure.trace()
-    page.wait_for_function("(f) => f.classList.contains('is-live')", arg=figure.root.element_handle())
     stops = figure.root.locator('.rnn-heat[tabindex="0"]').evaluate_all(
         "(els) => els.map((e) => [e.getAttribute('data-ref'), e.getAttribute('role'), e.getAttribute('aria-label')])")
     weights = ("input_weights_U", "hidden_weights_W", "hidden_bias", "output_weights_V", "output_bias")
@@ -190,10 +194,8 @@ def test_heat_maps_are_reached_by_keyboard_and_say_their_value(browse: Browse, b
 
 
 def test_hovering_a_heat_map_shows_the_value_under_the_pointer(browse: Browse, big_site: Site) -> None:
-    page = browse.open("index.html", site=big_site)
-    figure = Figure(page, "english")
+    page, figure = _live_english(browse, big_site)
     trace = figure.trace()
-    page.wait_for_function("(f) => f.classList.contains('is-live')", arg=figure.root.element_handle())
     ground = figure.root.locator('.rnn-heat[data-ref="output_weights_V"] > .rnn-heat-ground')
     ground.scroll_into_view_if_needed()
     tip = figure.root.locator(".rnn-tip")
@@ -218,10 +220,8 @@ def _rows(figure: Figure) -> list[list[int]]:
 
 
 def test_a_replay_re_picks_the_shown_rows_as_the_build_does(browse: Browse, big_site: Site) -> None:
-    page = browse.open("index.html", site=big_site)
-    figure = Figure(page, "english")
+    page, figure = _live_english(browse, big_site)
     built = figure.trace()
-    page.wait_for_function("(f) => f.classList.contains('is-live')", arg=figure.root.element_handle())
     as_built = [top_rows(step["probabilities"], target) for step, target in zip(built["steps"], built["targets"],
                                                                                strict=True)]
     assert _rows(figure) == as_built
@@ -244,9 +244,7 @@ def test_a_replay_re_picks_the_shown_rows_as_the_build_does(browse: Browse, big_
 
 
 def test_every_array_gets_a_frame_around_its_cells(browse: Browse, big_site: Site) -> None:
-    page = browse.open("index.html", site=big_site)
-    figure = Figure(page, "english")
-    page.wait_for_function("(f) => f.classList.contains('is-live')", arg=figure.root.element_handle())
+    _, figure = _live_english(browse, big_site)
     wrong = figure.root.evaluate("""(f) => Array.from(f.querySelectorAll('svg.rnn-diagram > .rnn-array'), (g) => {
         const frame = g.firstElementChild, box = frame.getBBox();
         const cells = Array.from(g.querySelectorAll('.rnn-cell, .rnn-tiles'), (c) => {
@@ -287,9 +285,7 @@ def test_a_heat_map_marks_the_values_clipping_changed(browse: Browse, big_site: 
 
 
 def test_a_replay_and_the_readers_window_repaint_the_heat_maps(browse: Browse, big_site: Site) -> None:
-    page = browse.open("index.html", site=big_site)
-    figure = Figure(page, "english")
-    page.wait_for_function("(f) => f.classList.contains('is-live')", arg=figure.root.element_handle())
+    page, figure = _live_english(browse, big_site)
     api = "window.unrolled.figure('english')"
     page.evaluate(f"{api}.showUpdate(1)")
     page.wait_for_function(f"{api}.trace.training.shown_update === 1")
