@@ -86,7 +86,7 @@ def train_checked(params: Params, encoded: list[int], seq_length: int, updates: 
     on the numpy path) or, given a `spare_core` and enough work to repay a process (`twin_apart`), at the same
     time in a forked process: each is trained on the path its shape takes either way, so the verdict is the
     same. `progress(done, total)` is called after every CHUNK updates, counting both runs' updates (total =
-    twice `updates`; a twin apart is counted as keeping pace with the run, which it does within a few percent).
+    twice `updates`; a twin apart is counted as keeping pace with the run: its process reports nothing).
     """
     if updates == 0:
         run = fast_training.train(params, encoded, seq_length, 0, optimizer, clip)
