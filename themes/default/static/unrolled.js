@@ -261,11 +261,20 @@
       return array && this.geometry.columns ? array.flat() : array;
     }
 
-    // Tile n's outline as path data: the pitch less one pixel, so a pixel of the ground shows between tiles.
+    // Tile n's outline as path data: the pitch less one pixel, so a pixel of the ground shows between tiles. It is
+    // its column's part then its row's, which draw() writes once each.
     tile(n) {
-      const g = this.geometry, columns = g.columns || 1, i = Math.floor(n / columns), j = n % columns;
-      return "M" + (g.x + j * g.dx) + " " + (g.y + i * g.dy) + "h" + (g.dx - 1) + "v" + (g.dy - 1) + "h" + (1 - g.dx) +
-        "z";
+      const columns = this.geometry.columns || 1;
+      return this.columnPart(n % columns) + this.rowPart(Math.floor(n / columns));
+    }
+
+    columnPart(j) {
+      return "M" + (this.geometry.x + j * this.geometry.dx) + " ";
+    }
+
+    rowPart(i) {
+      const g = this.geometry;
+      return g.y + i * g.dy + "h" + (g.dx - 1) + "v" + (g.dy - 1) + "h" + (1 - g.dx) + "z";
     }
 
     // Show what it holds at state k: the tiles redrawn when their values are others than those shown.
@@ -281,8 +290,8 @@
       this.shown = values;
       const tiles = new Map(), g = this.geometry, columns = g.columns || 1, xs = [], ys = [];
       if (values) { // tile(n), from its column's part and its row's, each written once
-        for (let j = 0; j < columns; j++) xs.push("M" + (g.x + j * g.dx) + " ");
-        for (let i = 0; i < g.rows; i++) ys.push(g.y + i * g.dy + "h" + (g.dx - 1) + "v" + (g.dy - 1) + "h" + (1 - g.dx) + "z");
+        for (let j = 0; j < columns; j++) xs.push(this.columnPart(j));
+        for (let i = 0; i < g.rows; i++) ys.push(this.rowPart(i));
         for (let n = 0; n < this.size; n++) {
           const tone = toneOf(this.ref, Number(values[n]));
           tiles.set(tone, (tiles.get(tone) || "") + xs[n % columns] + ys[Math.floor(n / columns)]);
@@ -337,18 +346,22 @@
       return { value: value, tone: value === null ? "" : toneOf(this.ref, Number(value)), clipped: this.clipped.has(n) };
     }
 
+    // The ground's box in the window, and the diagram's scale on screen.
+    placed() {
+      const box = this.ground.getBoundingClientRect();
+      return { box: box, scale: box.width / ((this.geometry.columns || 1) * this.geometry.dx - 1) };
+    }
+
     // The tile under a point of the window (the nearest one, from the gaps between tiles and the edges).
     tileAt(x, y) {
-      const g = this.geometry, columns = g.columns || 1, box = this.ground.getBoundingClientRect();
-      const scale = box.width / (columns * g.dx - 1);
+      const g = this.geometry, columns = g.columns || 1, { box, scale } = this.placed();
       const to = (v, pitch, most) => Math.max(0, Math.min(most - 1, Math.floor(v / scale / pitch)));
       return to(y - box.top, g.dy, g.rows) * columns + to(x - box.left, g.dx, columns);
     }
 
     // Tile n's box in the window.
     box(n) {
-      const g = this.geometry, columns = g.columns || 1, box = this.ground.getBoundingClientRect();
-      const scale = box.width / (columns * g.dx - 1);
+      const g = this.geometry, columns = g.columns || 1, { box, scale } = this.placed();
       return { left: box.left + n % columns * g.dx * scale, top: box.top + Math.floor(n / columns) * g.dy * scale,
         width: (g.dx - 1) * scale };
     }
