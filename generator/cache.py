@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from importlib.metadata import version
 from pathlib import Path
 
+import orjson
+
 from .spec import Network
 from .tracefile import SCHEMA, Trace
 
@@ -54,25 +56,25 @@ def figure_key(trace_key: str, caption: str, theme: str, show: str = "forward") 
     return digest(["figure", trace_key, caption, theme, RENDERER_DIGEST, show])
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def _read_entry(path: Path, key: str) -> str | None:
+def _read_entry(path: Path, key: str) -> bytes | None:
     """The body of an entry whose first line is its key, or None when missing, unreadable or mismatched."""
     try:
-        stored_key, _, body = path.read_text(encoding="utf-8").partition("\n")
-    except (OSError, UnicodeDecodeError):
+        stored_key, _, body = path.read_bytes().partition(b"\n")
+    except OSError:
         return None
-    return body if stored_key == key else None
+    return body if stored_key == key.encode("ascii") else None
 
 
 class TraceCache:
@@ -81,23 +83,23 @@ class TraceCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def load(self, network: Network) -> tuple[Trace, str] | None:
-        """The cached trace for this network and its JSON text, or None when it must be trained."""
+    def load(self, network: Network) -> tuple[Trace, bytes] | None:
+        """The cached trace for this network and its JSON (UTF-8), or None when it must be trained."""
         key = cache_key(network)
         body = _read_entry(self.folder / f"{key}.json", key)
         try:
-            cached = json.loads(body) if body is not None else None
-        except ValueError:
+            cached = orjson.loads(body) if body is not None else None
+        except orjson.JSONDecodeError:
             return None
         if not isinstance(cached, dict) or cached.get("schema") != SCHEMA or cached.get("name") != network.spec.name:
             return None
         assert body is not None
         return cached, body
 
-    def store(self, network: Network, text: str) -> None:
+    def store(self, network: Network, written: bytes) -> None:
         """Write the entry (its key on the first line, then the trace's JSON) to a temporary file, then rename it."""
         key = cache_key(network)
-        _write_atomically(self.folder / f"{key}.json", f"{key}\n{text}")
+        _write_atomically(self.folder / f"{key}.json", key.encode("ascii") + b"\n" + written)
 
 
 class RenderCache:
@@ -108,11 +110,15 @@ class RenderCache:
 
     def load(self, key: str) -> str | None:
         """The text stored under this key, or None."""
-        return _read_entry(self.folder / f"{key}.html", key)
+        body = _read_entry(self.folder / f"{key}.html", key)
+        try:
+            return body.decode("utf-8") if body is not None else None
+        except UnicodeDecodeError:
+            return None
 
     def store(self, key: str, text: str) -> None:
         """Keep a rendering under its key."""
-        _write_atomically(self.folder / f"{key}.html", f"{key}\n{text}")
+        _write_atomically(self.folder / f"{key}.html", f"{key}\n{text}".encode())
 
     def fetch(self, key: str, make: Callable[[], str]) -> str:
         """The text stored under this key; on a miss, make it and store it."""

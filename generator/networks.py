@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .cache import TraceCache
 from .spec import Network
-from .tracefile import Trace, trace_json
+from .tracefile import Trace, trace_bytes
 
 if TYPE_CHECKING:
     from multiprocessing import Queue
@@ -23,7 +23,7 @@ class Outcome:
 
     name: str
     trace: Trace | None
-    text: str  # the trace as written to traces/NAME.json ("" without a trace)
+    written: bytes  # the trace as written to traces/NAME.json (UTF-8 JSON; empty without a trace)
     error: str | None  # why training failed: it diverged, which the learning rate answers for
     seconds: float
     cached: bool
@@ -69,13 +69,13 @@ def _train(network: Network, progress: Progress | None = None, spare_core: bool 
     try:
         recorded = record_trace(network, tell, spare_core)
     except TrainingDiverged as exc:
-        return Outcome(name, None, "", str(exc), time.perf_counter() - started, False)
-    text, seconds = trace_json(recorded), time.perf_counter() - started
+        return Outcome(name, None, b"", str(exc), time.perf_counter() - started, False)
+    written, seconds = trace_bytes(recorded), time.perf_counter() - started
     try:
         figure = finish(network, recorded) if finish else None
     except Exception:  # a broken template, say: the build renders the figure again and reports what is wrong
         figure = None
-    return Outcome(name, recorded, text, None, seconds, False, figure)
+    return Outcome(name, recorded, written, None, seconds, False, figure)
 
 
 def _work(network: Network) -> int:
@@ -141,7 +141,7 @@ def obtain_traces(networks: list[Network], cache: TraceCache, report: Callable[[
             progress.close()
     for network, outcome in zip(missing, trained, strict=True):
         if outcome.trace is not None:
-            cache.store(network, outcome.text)
+            cache.store(network, outcome.written)
         outcomes[network.spec.name] = outcome
         report(outcome)
     return [outcomes[network.spec.name] for network in networks]

@@ -29,7 +29,7 @@ from .navigation import NavGroup, navigation, page_tree, with_current
 from .networks import Outcome, Progress, obtain_traces
 from .pages import SourcePage, page_sources, read_page
 from .spec import Network, build_network
-from .tracefile import Trace
+from .tracefile import Trace, step_file
 from .values import InlineReferenceError, network_name, resolve
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ class SiteBuilder:
             where = self.layout.display(Path(exc.filename)) if exc.filename else exc.name or "template"
             problems.error(where, exc.lineno, exc.message or "template syntax error")
             raise BuildError(problems) from None
-        files.update({f"traces/{o.name}.json": o.text.encode("utf-8") for o in outcomes if o.trace is not None})
+        files.update({f"traces/{o.name}.json": o.written for o in outcomes if o.trace is not None})
         # Check that every internal link points at a file of the site.
         outputs = set(files)
         for page in pages:
@@ -226,15 +226,15 @@ class SiteBuilder:
                     render_figure=figure_html,
                     traces=traces, page_urls=page_urls, output_path=page.output_path, source_dir=page.folder)
                 converter = converter or SiteMarkdown(set(traces))
-                body, links[page.slug], later = converter.render(source, context), context.links, context.files
+                body, links[page.slug], later = converter.render(source, context), context.links, context.later
                 if not problems.errors:
-                    stored = {"html": body, "links": links[page.slug], "files": later}
-                    body_cache.store(key, orjson.dumps(stored).decode())  # a chaotic figure's step file: MBs
+                    stored = {"html": body, "links": links[page.slug], "later": later}
+                    body_cache.store(key, orjson.dumps(stored).decode())
             else:
                 stored = orjson.loads(cached)
                 body, links[page.slug] = stored["html"], [tuple(link) for link in stored["links"]]
-                later = stored["files"]
-            files.update({path: text.encode("utf-8") for path, text in later.items()})
+                later = stored["later"]
+            files.update(step_file(name, part, traces[name]) for name, part in later.items())
             files[page.output_path] = _render_page(env, "page.html", config, navs, tree, page.output_path, page, body)
         files["404.html"] = _render_page(env, "404.html", config, navs, tree, "404.html", None, "")
         if config.base_url:

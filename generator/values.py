@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
 from .refs import CHARACTER_INDICES, CHARACTERS, SMALL_KEEPING, quantity, signed_small
@@ -32,19 +33,23 @@ def format_quantity(ref: str, value: float) -> str:
     matter near 0 and 1 (6.2e-5, 0.99994), gradients (refs.signed_small) near 0 on either side (-6.2e-5).
     NaN and infinities read NaN, ∞ and -∞.
     """
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "∞" if value > 0 else "-∞"
-    small_keeping = quantity(ref) in SMALL_KEEPING
-    if (small_keeping and 0 < value < SMALL_BELOW) or (signed_small(ref) and 0 < abs(value) < SMALL_BELOW):
+    if not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "∞" if value > 0 else "-∞"
+    small_keeping, signed = _kind(ref)
+    if (small_keeping and 0 < value < SMALL_BELOW) or (signed and 0 < abs(value) < SMALL_BELOW):
         mantissa, exponent = f"{value:.1e}".split("e")
         return f"{mantissa}e{int(exponent)}"
     if small_keeping and NEAR_ONE <= value < 1:
         text = f"{value:.{_decimals_near_one(value)}f}"
         return f"{1:.{DECIMALS}f}" if text.startswith("1") else text
     text = f"{value:.{DECIMALS}f}"
-    return text.removeprefix("-") if float(text) == 0 else text
+    return text[1:] if text[0] == "-" and float(text) == 0 else text  # -0.001 reads 0.00, not -0.00
+
+
+@cache
+def _kind(ref: str) -> tuple[bool, bool]:
+    """Whether numbers of `ref` keep their digits near 0 and 1 (small-keeping), and near 0 either side (signed)."""
+    return quantity(ref) in SMALL_KEEPING, signed_small(ref)
 
 
 def _decimals_near_one(value: float) -> int:

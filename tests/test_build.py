@@ -197,8 +197,8 @@ def test_renders_come_from_the_cache_and_match_a_fresh_render(tmp_path: Path) ->
 def test_cache_rejects_a_mismatched_entry(tmp_path: Path) -> None:
     network = valid_network("tiny", {"pattern": "10", "length": "40"}, tmp_path)
     cache = TraceCache(tmp_path / "cache")
-    cache.store(network, f'{{"schema":{SCHEMA},"name":"tiny"}}')
-    assert cache.load(network) == ({"schema": SCHEMA, "name": "tiny"}, f'{{"schema":{SCHEMA},"name":"tiny"}}')
+    cache.store(network, f'{{"schema":{SCHEMA},"name":"tiny"}}'.encode())
+    assert cache.load(network) == ({"schema": SCHEMA, "name": "tiny"}, f'{{"schema":{SCHEMA},"name":"tiny"}}'.encode())
     path = tmp_path / "cache" / f"{cache_key(network)}.json"
     path.write_text("0" * 64 + f'\n{{"schema":{SCHEMA},"name":"tiny"}}', encoding="utf-8")
     assert cache.load(network) is None

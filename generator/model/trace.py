@@ -26,11 +26,13 @@ class TrainingDiverged(ArithmeticError):
 
 
 def _column(vector: rnn.Array) -> list[float]:
-    return [float(x) for x in vector.ravel()]
+    column: list[float] = vector.ravel().tolist()  # Python floats, equal to numpy's (tolist converts, never rounds)
+    return column
 
 
 def _matrix(matrix: rnn.Array) -> list[list[float]]:
-    return [[float(x) for x in row] for row in matrix]
+    rows: list[list[float]] = matrix.tolist()
+    return rows
 
 
 def params_json(params: rnn.Params) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Mapping
@@ -19,7 +18,6 @@ from markdown.treeprocessors import Treeprocessor
 
 from ..blocks import INLINE_REF, TAB_LENGTH, RnnBlock
 from ..links import link_target, relative_href
-from ..tracefile import trace_json
 from ..values import InlineReferenceError, resolve
 
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
@@ -38,7 +36,7 @@ class PageContext:
     source_dir: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)
     programs: str = ""  # the figures' training-step states, written after the page's content
-    files: dict[str, str] = field(default_factory=dict)  # what its big figures load later (traces/NAME.step.js)
+    later: dict[str, str] = field(default_factory=dict)  # each big figure's training step, by name: tracefile.step_file
 
 
 # The training step's listing is the same in every figure: a forward-mode figure after the page's first leaves its
@@ -87,14 +85,6 @@ def loads_later(figure_html: str) -> bool:
     return " data-later " in figure_html[:figure_html.index(">")]
 
 
-def later_file(name: str, part: str, trace: Mapping[str, Any]) -> tuple[str, str]:
-    """traces/NAME.step.js for a figure that loads its training step later (figure.loads_later): its states,
-    gradients and listing, as they would sit at the end of the page, and its replay's anchors, for the script."""
-    replay = trace["training"].get("replay") or {}
-    later = {"html": part, "anchors": replay.get("anchors", [])}
-    return f"traces/{name}.step.js", f"unrolled.later({json.dumps(name)},{trace_json(later)});\n"
-
-
 # Every figure's number rules are the same: the page's first figure carries them, and the script reads the first.
 RULES = re.compile(r'<script type="application/json" data-rnn-rules>.*?</script>\n?', re.S)
 
@@ -123,9 +113,7 @@ class FigurePreprocessor(Preprocessor):
             update = "".join(part for part in program if 'data-program="update"' in part) + gradients
             if loads_later(html):
                 listing = UPDATE_LISTING.search(html)
-                path, text = later_file(block.name, update + (listing.group(0) if listing else ""),
-                                        page.traces[block.name])
-                page.files[path] = text
+                page.later[block.name] = update + (listing.group(0) if listing else "")
                 programs.insert(0, forward)
             else:
                 programs.insert(0, [*forward, update])
