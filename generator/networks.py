@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from .cache import TraceCache
+from .forked import Forked, fork_safe
 from .spec import Network
 from .tracefile import Trace, trace_bytes
 
@@ -27,7 +28,18 @@ class Outcome:
     error: str | None  # why training failed: it diverged, which the learning rate answers for
     seconds: float
     cached: bool
-    figure: str | None = None  # the figure's HTML, when `obtain_traces` was given a `finish` and it trained here
+    # The figure's HTML, when `obtain_traces` was given a `finish`: rendered in the worker that trained it, or being
+    # rendered in a forked process (a lone network's, on a spare core) while the build goes on.
+    figure: str | Forked[str | None] | None = None
+
+    def rendered(self) -> str | None:
+        """The figure's HTML, waiting for its process if it has one; None when there is none to take."""
+        return self.figure if self.figure is None or isinstance(self.figure, str) else self.figure.result()
+
+    def settle(self) -> None:
+        """Stop the figure's process, if it has one still running (its figure was not needed after all)."""
+        if isinstance(self.figure, Forked):
+            self.figure.close()
 
 
 Finish = Callable[[Network, Trace], str]  # renders a trained network's figure (picklable, for worker processes)
@@ -70,12 +82,20 @@ def _train(network: Network, progress: Progress | None = None, spare_core: bool 
         recorded = record_trace(network, tell, spare_core)
     except TrainingDiverged as exc:
         return Outcome(name, None, b"", str(exc), time.perf_counter() - started, False)
-    written, seconds = trace_bytes(recorded), time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    figure: str | Forked[str | None] | None = None
+    if finish and spare_core and fork_safe():  # rendered beside the rest of the build (the trace's JSON, the pages)
+        figure = Forked(_figure, finish, network, recorded)
+    elif finish:
+        figure = _figure(finish, network, recorded)
+    return Outcome(name, recorded, trace_bytes(recorded), None, seconds, False, figure)
+
+
+def _figure(finish: Finish, network: Network, trace: Trace) -> str | None:
     try:
-        figure = finish(network, recorded) if finish else None
+        return finish(network, trace)
     except Exception:  # a broken template, say: the build renders the figure again and reports what is wrong
-        figure = None
-    return Outcome(name, recorded, written, None, seconds, False, figure)
+        return None
 
 
 def _work(network: Network) -> int:
@@ -135,7 +155,7 @@ def obtain_traces(networks: list[Network], cache: TraceCache, report: Callable[[
         if workers > 1:
             trained = _train_in_parallel(missing, workers, progress, finish)
         else:  # one network (or one core): a second core, if any, can train its rounding check's twin
-            trained = [_train(network, progress, spare_core=cores > 1) for network in missing]
+            trained = [_train(network, progress, cores > 1, finish) for network in missing]
     finally:
         if progress is not None:
             progress.close()

@@ -135,12 +135,15 @@ class SiteBuilder:
             raise BuildError(problems)  # without a theme there is nothing to render with
         # Render the pages with the theme; figures and bodies come from the render cache when unchanged.
         try:
-            rendered = {o.name: o.figure for o in outcomes if o.figure is not None}
+            rendered = {o.name: o for o in outcomes if o.figure is not None}
             files, links = self._render(config, theme, pages, scans, figures, traces, rendered, problems)
         except jinja2.TemplateSyntaxError as exc:
             where = self.layout.display(Path(exc.filename)) if exc.filename else exc.name or "template"
             problems.error(where, exc.lineno, exc.message or "template syntax error")
             raise BuildError(problems) from None
+        finally:
+            for outcome in outcomes:
+                outcome.settle()
         files.update({f"traces/{o.name}.json": o.written for o in outcomes if o.trace is not None})
         # Check that every internal link points at a file of the site.
         outputs = set(files)
@@ -185,7 +188,7 @@ class SiteBuilder:
         return page_tree(pages).every_page()
 
     def _render(self, config: SiteConfig, theme: Path, pages: list[SourcePage], scans: dict[str, Scan],
-                figures: list[_Figure], traces: dict[str, Trace], rendered: dict[str, str],
+                figures: list[_Figure], traces: dict[str, Trace], rendered: dict[str, Outcome],
                 problems: Problems) -> tuple[dict[str, bytes], dict[str, list[tuple[str, str]]]]:
         """Every file of the site but the traces, and each page's internal links (by slug); `rendered` holds the
         figures rendered where their networks trained."""
@@ -206,8 +209,9 @@ class SiteBuilder:
 
         def figure_html(block: RnnBlock) -> str:
             def make() -> str:
-                if block.name in rendered:
-                    return rendered[block.name]
+                done = rendered[block.name].rendered() if block.name in rendered else None
+                if done is not None:
+                    return done
                 from .render.figure import render_figure  # numpy and the layout code load only on a cache miss
 
                 return render_figure(env, traces[block.name], *_figure_options(block))

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from generator import forked, networks
 
 from .project import TINY_PAGE, make_project, run_build, tree_digest
 
@@ -201,3 +204,25 @@ def test_a_template_syntax_error_names_the_template_and_line(built: Path, name: 
                                                  ":updates: 20\n```\n", encoding="utf-8")
     shutil.rmtree(built / "build" / "cache")  # two networks train, in worker processes that render their figures
     _assert_fails_cleanly(built, f"themes/default/templates/{name}:2: Expected an expression")
+
+
+def test_a_template_error_in_a_figure_rendered_apart_names_the_template_and_line(
+        built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lone network's figure renders in a forked process while the build goes on; when the template fails there,
+    the build renders it again itself to report where."""
+    monkeypatch.setattr(networks.os, "cpu_count", lambda: 2)  # a spare core
+    monkeypatch.setattr(forked.threading, "active_count", lambda: 1)  # the test runner's own threads aside
+    started: list[tuple[object, ...]] = []
+
+    class Counted(forked.Forked[Any]):
+        def __init__(self, *work: Any) -> None:
+            started.append(work)
+            super().__init__(*work)
+
+    monkeypatch.setattr(networks, "Forked", Counted)
+    template = built / "themes" / "default" / "templates" / "figure.html"
+    lines = template.read_text(encoding="utf-8").splitlines()
+    template.write_text("\n".join([lines[0], "{% if %}", *lines[1:]]) + "\n", encoding="utf-8")
+    shutil.rmtree(built / "build" / "cache")
+    _assert_fails_cleanly(built, "themes/default/templates/figure.html:2: Expected an expression")
+    assert len(started) == 1  # the one network's figure was given a process

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import os
+from typing import Any
 
 import numpy as np
 import pytest
 
+from generator import forked
 from generator.learning import ROUNDING_LIMIT
 from generator.model import fast_training, health, rnn
 
@@ -121,7 +124,7 @@ def test_a_twin_trained_apart_gives_the_same_run_and_verdict(monkeypatch: pytest
                                                              hidden: int, kind: str) -> None:
     together = _checked(False, pattern, hidden, kind)
     monkeypatch.setattr(health, "APART_ABOVE", 0.0)  # any twin is worth a process
-    monkeypatch.setattr(health.threading, "active_count", lambda: 1)  # the test runner's own threads aside
+    monkeypatch.setattr(forked.threading, "active_count", lambda: 1)  # the test runner's own threads aside
     params, _, optimizer = setup(pattern, 300, hidden, kind)
     assert health.twin_apart(params, 4, 3000, optimizer.kind)
     apart = _checked(True, pattern, hidden, kind)
@@ -132,18 +135,25 @@ def test_a_twin_trained_apart_gives_the_same_run_and_verdict(monkeypatch: pytest
     assert same(apart[2][1500].params.arrays(), together[2][1500].params.arrays())
 
 
+class _Dying(forked.Forked[Any]):
+    """A process that dies at once, handing nothing back, whatever work it was given."""
+
+    def __init__(self, *work: Any) -> None:
+        super().__init__(os._exit, 1)
+
+
 def test_a_twin_process_that_fails_is_trained_here_instead(monkeypatch: pytest.MonkeyPatch) -> None:
     together = _checked(False)
     monkeypatch.setattr(health, "APART_ABOVE", 0.0)
-    monkeypatch.setattr(health.threading, "active_count", lambda: 1)
-    monkeypatch.setattr(health, "_train_twin", lambda *args: None)  # exits without handing back its weights
+    monkeypatch.setattr(forked.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(health, "Forked", _Dying)  # its process exits without handing back the weights
     assert _checked(True)[1] == together[1]
 
 
 def test_small_twins_and_threaded_processes_keep_the_twin_here(monkeypatch: pytest.MonkeyPatch) -> None:
     params, _, _ = setup("0110", 300, 3, "sgd")
-    monkeypatch.setattr(health.threading, "active_count", lambda: 1)  # the test runner's own threads aside
+    monkeypatch.setattr(forked.threading, "active_count", lambda: 1)  # the test runner's own threads aside
     assert not health.twin_apart(params, 4, 1000, "sgd")  # a few milliseconds of training: not worth a fork
     assert health.twin_apart(params, 4, 1_000_000, "sgd")
-    monkeypatch.setattr(health.threading, "active_count", lambda: 2)  # a server's thread could hold a lock
+    monkeypatch.setattr(forked.threading, "active_count", lambda: 2)  # a server's thread could hold a lock
     assert not health.twin_apart(params, 4, 1_000_000, "sgd")

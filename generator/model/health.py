@@ -35,15 +35,12 @@ reference alone, run twice from the two starting points, grows as much: the chao
 from __future__ import annotations
 
 import math
-import multiprocessing
-import sys
-import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 
 import numpy as np
 
+from ..forked import Forked, fork_safe
 from ..learning import RECENT_UPDATES
 from . import fast_training
 from .rnn import Array, DataLoop, Optimizer, Params, TrainingRun
@@ -94,11 +91,13 @@ def train_checked(params: Params, encoded: list[int], seq_length: int, updates: 
     report = progress or (lambda done, total: None)
     twin = (nudged(params), optimizer.copy(), DataLoop(encoded, seq_length, params.hidden_bias.shape[0]))
     if spare_core and twin_apart(params, seq_length, updates, optimizer.kind):
-        with _TwinApart(twin, encoded, seq_length, updates, clip) as apart:
+        with Forked(_train_twin, twin, encoded, seq_length, updates, clip) as apart:
             run, _, reached = train_in_chunks(params, None, encoded, seq_length, updates, optimizer, clip,
                                               lambda done: report(2 * done, 2 * updates), keep)
-            twin_params = apart.result()
-        return run, rounding_growth(run.params, twin_params), reached
+            twin_arrays = apart.result()
+        if twin_arrays is None:  # the process failed to hand its weights back: trained here, slower, same verdict
+            twin_arrays = _train_twin(twin, encoded, seq_length, updates, clip)
+        return run, rounding_growth(run.params, Params(*twin_arrays)), reached
     run, other, reached = train_in_chunks(params, twin, encoded, seq_length, updates, optimizer, clip,
                                           lambda done: report(2 * done, 2 * updates), keep)
     assert other is not None
@@ -111,56 +110,20 @@ APART_ABOVE = 0.2  # seconds of the twin's training (by fast_training's cost mod
 def twin_apart(params: Params, seq_length: int, updates: int, optimizer: str) -> bool:
     """Whether the twin is worth training in a process of its own: its training, as fast_training's cost model
     estimates it, takes over APART_ABOVE seconds (forking and handing back the weights take a few ms), and the
-    process may fork safely: on Linux, with no other thread running that could hold a lock the child inherits."""
+    process may fork safely (forked.fork_safe)."""
     hidden_size, vocab_size = params.hidden_weights_W.shape[0], params.output_weights_V.shape[0]
     if fast_training.choose_path(hidden_size, vocab_size, seq_length, optimizer) == "numpy":
         per_update = fast_training.stacked_cost(hidden_size, vocab_size, seq_length, optimizer) / 2
     else:
         per_update = fast_training.unrolled_cost(hidden_size, vocab_size, seq_length, optimizer)
-    linux = sys.platform.startswith("linux")  # macOS's system libraries are not safe to fork without exec
-    return linux and threading.active_count() == 1 and per_update * updates / 1e6 > APART_ABOVE
+    return fork_safe() and per_update * updates / 1e6 > APART_ABOVE
 
 
-def _train_twin(sender: Connection, twin: fast_training.Run, encoded: list[int], seq_length: int, updates: int,
-                clip: float) -> None:
+def _train_twin(twin: fast_training.Run, encoded: list[int], seq_length: int, updates: int,
+                clip: float) -> list[Array]:
     params, optimizer, loop = twin
     fast_training.train(params, encoded, seq_length, updates, optimizer, clip, loop, checkpoints_for=updates)
-    sender.send(params.arrays())
-    sender.close()
-
-
-class _TwinApart:
-    """The twin trained in a forked process while the caller trains the run; `result()` waits for its weights.
-
-    Should the process fail to hand them back, the twin is trained here instead: slower, never another verdict.
-    """
-
-    def __init__(self, twin: fast_training.Run, encoded: list[int], seq_length: int, updates: int,
-                 clip: float) -> None:
-        self.job = (twin, encoded, seq_length, updates, clip)
-        context = multiprocessing.get_context("fork")
-        self.receiver, sender = context.Pipe(duplex=False)
-        self.process = context.Process(target=_train_twin, args=(sender, *self.job), daemon=True)
-        self.process.start()
-        sender.close()
-
-    def __enter__(self) -> _TwinApart:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.receiver.close()
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join()
-
-    def result(self) -> Params:
-        """The twin's trained weights."""
-        try:
-            return Params(*self.receiver.recv())
-        except (EOFError, OSError):
-            (params, optimizer, loop), encoded, seq_length, updates, clip = self.job
-            fast_training.train(params, encoded, seq_length, updates, optimizer, clip, loop)
-            return params
+    return params.arrays()
 
 
 def train_in_chunks(params: Params, twin: fast_training.Run | None, encoded: list[int], seq_length: int,
