@@ -29,7 +29,7 @@ from .navigation import NavGroup, navigation, page_tree, with_current
 from .networks import Outcome, Progress, obtain_traces
 from .pages import SourcePage, page_sources, read_page
 from .spec import Network, build_network
-from .tracefile import Trace, step_file
+from .tracefile import Trace, anchors_json, loads_later, step_file
 from .values import InlineReferenceError, network_name, resolve
 
 if TYPE_CHECKING:
@@ -206,6 +206,10 @@ class SiteBuilder:
         links: dict[str, list[tuple[str, str]]] = {}
         tree = page_tree(pages)
         navs: dict[str, str] = {}  # the rendered navigation per folder depth
+        # Every figure that loads its training step later has a step file with its replay's anchors (MBs when
+        # chaotic): written out first, while figures trained in this build may still render in their processes.
+        anchors = {f.block.name: anchors_json(traces[f.block.name]) for f in figures
+                   if f.block.name in traces and loads_later(_figure_options(f.block)[1])}
 
         def figure_html(block: RnnBlock) -> str:
             def make() -> str:
@@ -238,7 +242,7 @@ class SiteBuilder:
                 stored = orjson.loads(cached)
                 body, links[page.slug] = stored["html"], [tuple(link) for link in stored["links"]]
                 later = stored["later"]
-            files.update(step_file(name, part, traces[name]) for name, part in later.items())
+            files.update(step_file(name, part, anchors[name]) for name, part in later.items())
             files[page.output_path] = _render_page(env, "page.html", config, navs, tree, page.output_path, page, body)
         files["404.html"] = _render_page(env, "404.html", config, navs, tree, "404.html", None, "")
         if config.base_url:

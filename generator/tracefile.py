@@ -56,10 +56,24 @@ def script_safe_json(trace: Trace) -> str:
             .replace(">", "\\u003e").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def step_file(name: str, part: str, trace: Mapping[str, Any]) -> tuple[str, bytes]:
+def loads_later(show: str) -> bool:
+    """Whether the figure leaves its training step to traces/NAME.step.js: every figure that opens on its forward pass.
+
+    The training step (its states, gradients and the replay's anchors, each several times the forward pass's numbers
+    at full precision) is what most readers never open, so the page loads it when the reader first asks for the step
+    or moves the replay; a figure that opens on the training step carries it.
+    """
+    return show == "forward"
+
+
+def anchors_json(trace: Mapping[str, Any]) -> bytes:
+    """The replay's anchors as JSON, for the step file (a chaotic network's: MBs)."""
+    return trace_bytes((trace["training"].get("replay") or {}).get("anchors", []))
+
+
+def step_file(name: str, part: str, anchors: bytes) -> tuple[str, bytes]:
     """traces/NAME.step.js, for a figure that loads its training step later: its states, gradients and listing
-    (`part`, as they would sit at the end of the page) and its replay's anchors, handed to the page's script.
-    Written with the site from the trace, so a cached page keeps only the part (a chaotic figure's anchors are MBs)."""
-    replay = trace["training"].get("replay") or {}
-    later = {"html": part, "anchors": replay.get("anchors", [])}
-    return f"traces/{name}.step.js", b"unrolled.later(%s,%s);\n" % (orjson.dumps(name), trace_bytes(later))
+    (`part`, as they would sit at the end of the page) and its replay's anchors (`anchors_json`), handed to the
+    page's script. Written with the site, so a cached page keeps only the part."""
+    return f"traces/{name}.step.js", b'unrolled.later(%s,{"html":%s,"anchors":%s});\n' % (
+        orjson.dumps(name), orjson.dumps(part), anchors)

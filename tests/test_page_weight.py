@@ -1,7 +1,7 @@
 """A page with one big figure (vocabulary 28, hidden size 32, a 16-step window): what it weighs, and its numbers.
 
 The page loads its HTML, unrolled.js and unrolled.css; its training step waits in traces/NAME.step.js until the
-reader asks for it (figure.loads_later). Sizes are gzip -9 bytes of the built files, 1 KB = 1,000 bytes.
+reader asks for it (tracefile.loads_later). Sizes are gzip -9 bytes of the built files, 1 KB = 1,000 bytes.
 """
 
 from __future__ import annotations

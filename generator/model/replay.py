@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from ..learning import ROUNDING_LIMIT
 from .health import Reached
 from .rnn import checkpoint_updates
@@ -33,7 +35,8 @@ ANCHOR_SPAN = 10_000  # at most this many updates between two anchors (about 50 
 
 
 def _flat(arrays: list[Any]) -> list[float]:
-    return [x for a in arrays for x in a.ravel().tolist()]
+    flat: list[float] = np.concatenate([a.ravel() for a in arrays]).tolist() if arrays else []
+    return flat
 
 
 def anchor_updates(updates: int, snap: bool) -> list[int]:

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from .. import values
 from ..model import rnn
 from ..refs import GRADIENTS_OF, PARAM_NAMES, SIGNED_SMALL, SMALL_KEEPING, UNIT_SCALE, UNTONED
-from ..tracefile import Trace, script_safe_json
+from ..tracefile import Trace, loads_later, script_safe_json
 from ..values import character_label, format_quantity, format_vector
 from .diagram import render_diagram
 from .listing import listing_html
@@ -31,16 +31,6 @@ BESIDE_CODE = 560
 # What the page works out from the rest of a step, exactly: xs is the one-hot of its input, target_probability the
 # target's row of probabilities.
 RECOMPUTED = ("xs", "target_probability")
-
-
-def loads_later(show: str) -> bool:
-    """Whether the figure leaves its training step to traces/NAME.step.js: every figure that opens on its forward pass.
-
-    The training step (its states, gradients and the replay's anchors, each several times the forward pass's numbers
-    at full precision) is what most readers never open, so the page loads it when the reader first asks for the step
-    or moves the replay; a figure that opens on the training step carries it.
-    """
-    return show == "forward"
 
 
 def inline_trace(trace: Trace, later: bool = False) -> Trace:

@@ -1,7 +1,7 @@
 """A big figure (vocabulary 28, hidden size 32, a 16-step window) loads its training step only when asked.
 
 Its page opens on the forward pass without the training step's states, gradients and replay anchors
-(figure.loads_later); the first "Training step", replay move or address that needs them loads
+(tracefile.loads_later); the first "Training step", replay move or address that needs them loads
 traces/NAME.step.js, over http and from file:// alike, and the figure then works as a small one does.
 """
 
