@@ -123,6 +123,18 @@ def test_a_network_and_its_twin_trained_together_give_what_each_gives_alone(monk
     assert together[0].params is params and runs[1][2].updates_done == 120  # changed in place, as `train` does
 
 
+def test_twins_too_big_to_sum_at_once_are_summed_step_by_step_bit_for_bit() -> None:
+    # Two runs at hidden 48 over 16 steps make 2 x 16 x 48 x 48 outer products per update, past ALL_AT_ONCE: the
+    # summer that multiplies a step at a time. Each run must still equal `rnn.train`'s.
+    params, encoded, optimizer = _setup(ENGLISH, 0, 48, "adagrad")
+    assert fast_training.ALL_AT_ONCE < 2 * 16 * 48 * 48
+    twin = health.nudged(params)
+    runs = [(p.copy(), optimizer.copy(), rnn.DataLoop(encoded, 16, 48)) for p in (params, twin)]
+    together = fast_training.train_together(runs, encoded, 16, 12, 5.0)
+    for got, start in zip(together, (params, twin), strict=True):
+        _compare(got, rnn.train(start.copy(), encoded, 16, 12, optimizer.copy(), 5.0), 0.0)
+
+
 def test_runs_trained_together_stand_at_the_same_update() -> None:
     params, encoded, optimizer = _setup("0110", 40, 3, "sgd")
     ahead = rnn.DataLoop(encoded, 4, 3)
