@@ -11,7 +11,7 @@ from playwright.sync_api import Page, Route, expect
 
 from generator.render.program import record_program
 
-from .conftest import Browse
+from .conftest import Browse, ready
 from .player import Figure, figures
 
 HOME = "index.html"
@@ -108,6 +108,7 @@ def test_a_broken_figure_leaves_the_others_working(browse: Browse, corruption: s
 
     page.route(re.compile(r".*/index\.html$"), serve)
     page.reload(wait_until="load")
+    ready(page)
     watcher = browse.watcher(page)
     errors = [p for p in watcher.problems if p.startswith("console error:")]
     assert len(errors) == 1 and "alternating" in errors[0], watcher.problems
