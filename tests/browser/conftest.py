@@ -250,7 +250,7 @@ class Watcher:
 
 
 def ready(page: Page) -> None:
-    """Wait until the page has set up every figure (`unrolled.ready`; a page without the player has nothing to wait for)."""
+    """Wait until the page has set up every figure (`unrolled.ready`; a page without the player waits for nothing)."""
     page.evaluate("() => window.unrolled && window.unrolled.ready")
 
 
