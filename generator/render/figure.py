@@ -129,6 +129,7 @@ def render_figure(env: jinja2.Environment, trace: Trace, caption: str, show: str
         "listing": _listing(forward_source(rnn.forward)[0]),
         "steps": len(update_states if show == "update" else states),
         "last_sentence": (update_states if show == "update" else states)[-1].sentence,
+        "last_line": (update_states if show == "update" else states)[-1].line,
         "number_rows": number_rows(trace),
         "weight_rows": weight_rows(trace),
         "curve": loss_curve(trace),

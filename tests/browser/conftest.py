@@ -249,6 +249,11 @@ class Watcher:
         return f"{self.label}:\n  " + "\n  ".join(self.problems)
 
 
+def ready(page: Page) -> None:
+    """Wait until the page has set up every figure (`unrolled.ready`; a page without the player waits for nothing)."""
+    page.evaluate("() => window.unrolled && window.unrolled.ready")
+
+
 # Options a page can change without a new context; anything else (JavaScript off, is_mobile, ...) gets one.
 EMULATED = {"viewport", "color_scheme", "reduced_motion"}
 
@@ -280,8 +285,9 @@ class Browse:
              fresh: bool = False, complete: bool = True, **options: Any) -> Page:
         """The page at `path` (over http under the sub-path, or from file://) with these context options.
 
-        `complete`: wait until every figure has loaded its training step, which the page otherwise loads the first
-        time a reader asks for it (test_big.py tests that part with complete=False).
+        With JavaScript, it waits for `unrolled.ready` (every figure set up: the page sets them up in tasks after
+        its first paint). `complete`: wait as well until every figure has loaded its training step, which the page
+        otherwise loads the first time a reader asks for it (test_big.py tests that part with complete=False).
         """
         site = site or self.site
         url = site.url(path, mode, fragment)
@@ -305,6 +311,8 @@ class Browse:
         self.watchers.append(watcher)
         self.by_page[id(page)] = watcher
         page.goto(url, wait_until="load")
+        if options.get("java_script_enabled", True):
+            ready(page)
         if complete and options.get("java_script_enabled", True):
             page.evaluate("""() => Promise.all(Array.from(document.querySelectorAll("figure.rnn-figure[data-rnn]"),
                 (f) => window.unrolled && window.unrolled.figure && window.unrolled.figure(f.getAttribute("data-rnn"))

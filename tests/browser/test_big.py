@@ -51,8 +51,8 @@ def _requested(browse: Browse, page: Page, path: str) -> bool:
 
 
 def _ready(page: Page) -> None:
-    page.wait_for_function("document.querySelector('figure[data-rnn=\"big\"]').classList.contains('is-live')",
-                           timeout=20_000)
+    """The big figure has started (browse.open waits for `unrolled.ready`, which a figure that failed settles too)."""
+    assert page.evaluate("window.unrolled.figure('big') !== null")
 
 
 def test_the_page_opens_without_the_training_step_and_steps_through_the_forward_pass(browse: Browse,

@@ -98,7 +98,7 @@ def _steps_and_reads(page: Page, name: str, shape: tuple[int, int, int]) -> None
     figure = Figure(page, name)
     trace = figure.trace()
     assert (len(trace["vocab"]), len(trace["hidden_state_prev"]), len(trace["steps"])) == (vocab, hidden, steps)
-    page.wait_for_function("(f) => f.classList.contains('is-live')", arg=figure.root.element_handle())
+    assert page.evaluate("(name) => window.unrolled.figure(name) !== null", name)
     assert _smallest_text(page, name) >= 11
     weights = _tiles(page, name, "hidden_weights_W", None, hidden, hidden)
     assert [float(v) for v in weights] == [v for row in trace["params"]["hidden_weights_W"] for v in row]
@@ -129,7 +129,7 @@ def _live_english(browse: Browse, big_site: Site) -> tuple[Page, Figure]:
     """The big site's English figure, once its player has started."""
     page = browse.open("index.html", site=big_site)
     figure = Figure(page, "english")
-    page.wait_for_function("(f) => f.classList.contains('is-live')", arg=figure.root.element_handle())
+    assert page.evaluate("window.unrolled.figure('english') !== null")
     return page, figure
 
 

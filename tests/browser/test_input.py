@@ -21,7 +21,7 @@ from generator.render.figure import number_rows, own_sequence
 from generator.render.program import record_program
 
 from ..reference import window_trace
-from .conftest import Browse, Site
+from .conftest import Browse, Site, ready
 
 ARTICLE = ("untrained", "alternating", "useful")
 TOLERANCE = 1e-12
@@ -229,6 +229,7 @@ def test_the_address_keeps_the_input_and_the_step(browse: Browse, article_site: 
     step = page.evaluate("window.unrolled.figure('useful').step")
     assert page.evaluate("location.hash") == f"#useful:in={quote('0110', safe='')}:{step}"
     page.reload()
+    ready(page)
     figure = page.evaluate("(() => { const f = window.unrolled.figure('useful'); return [f.input, f.step]; })()")
     assert figure == ["0110", step]
     assert page.locator("#useful .rnn-in").input_value() == "0110"

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, Route, expect
 
 from generator.render.program import record_program
 
-from .conftest import Browse
+from .conftest import Browse, ready
 from .player import Figure, figures
 
 HOME = "index.html"
@@ -38,6 +38,36 @@ def test_the_page_api_gives_each_figure_its_trace_and_state(browse: Browse, path
                 "steps", "tile", "trace"]
         assert api["keys"] == keys, api["keys"]
     assert page.evaluate("() => window.unrolled.figure('nosuch')") is None
+
+
+# Where each figure's parts sit in it, when the document has been parsed (the script has laid the figures out;
+# their set-up waits for the first frame) and again once every figure is set up; relative to the figure, every figure
+# drawn (content-visibility skips an off-screen figure, and its parts' boxes are then not to be trusted).
+PLACES = """() => Array.from(document.querySelectorAll("figure.rnn-figure"), (f) => ({
+  name: f.getAttribute("data-rnn"), started: window.unrolled.figure(f.getAttribute("data-rnn")) !== null,
+  live: f.classList.contains("is-live"),
+  boxes: Array.from(f.querySelectorAll(":scope > div:not(.rnn-tip), :scope > pre, .rnn-controls, .rnn-write, svg"),
+    (e) => { // [name] alone for a part not shown (display: none)
+      const r = e.getBoundingClientRect(), at = f.getBoundingClientRect(), name = e.className.baseVal ?? e.className;
+      return r.width || r.height ? [name, r.x - at.x, r.y - at.y, r.width, r.height] : [name]; }),
+}))"""
+
+
+@pytest.mark.parametrize("path", [HOME, EDGES])
+def test_figures_are_laid_out_before_they_start_and_starting_moves_nothing(browse: Browse, path: str) -> None:
+    page = browse.open(path, fresh=True)
+    page.add_init_script(f"""addEventListener('DOMContentLoaded', () => {{
+      document.head.insertAdjacentHTML('beforeend', '<style>.rnn-figure {{ content-visibility: visible; }}</style>');
+      window.parsed = ({PLACES})();
+    }})""")
+    page.reload(wait_until="load")
+    parsed = page.evaluate("window.parsed")
+    ready(page)
+    started = page.evaluate(PLACES)
+    assert parsed and all(f["live"] and not f["started"] for f in parsed), "set up before the first frame"
+    assert all(f["live"] and f["started"] for f in started)
+    for before, after in zip(parsed, started, strict=True):
+        assert before["boxes"] == after["boxes"], f"starting {before['name']} moved its parts"
 
 
 def test_the_page_api_is_live_and_go_moves_the_figure(browse: Browse) -> None:
@@ -108,6 +138,7 @@ def test_a_broken_figure_leaves_the_others_working(browse: Browse, corruption: s
 
     page.route(re.compile(r".*/index\.html$"), serve)
     page.reload(wait_until="load")
+    ready(page)
     watcher = browse.watcher(page)
     errors = [p for p in watcher.problems if p.startswith("console error:")]
     assert len(errors) == 1 and "alternating" in errors[0], watcher.problems

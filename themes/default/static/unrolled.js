@@ -85,6 +85,14 @@
   const SVG = "http://www.w3.org/2000/svg";
   const players = new Map(); // network name -> the Player of its figure
 
+  // Work that set-up does in steps is a generator that yields between them (see slices); run() does it in one go
+  // and returns what it returns.
+  function run(steps) {
+    let step = steps.next();
+    while (!step.done) step = steps.next();
+    return step.value;
+  }
+
   function numberAttribute(el, name) {
     const value = el.getAttribute(name);
     return value === null || value === "" ? null : Number(value);
@@ -210,12 +218,24 @@
     return [target].concat(rows.slice(0, top));
   }
 
-  // An array's frame, drawn around its cells (the stylesheet shows it only when the array is in play).
+  // An array's frame, drawn around its cells (the stylesheet shows it only when the array is in play). Their places
+  // are read from the attributes the build writes (diagram.py: translate(x y)): the SVG DOM's lists cost more.
   function drawFrame(g, cells) {
-    const at = (cell) => cell.el.transform.baseVal[0].matrix, first = at(cells[0]), last = at(cells[cells.length - 1]);
-    const size = cells[0].el.firstChild; // the cells' rect, all of one size: the first is top left, the last bottom right
-    g.insertAdjacentHTML("afterbegin", '<rect class="rnn-frame" x="' + (first.e - 3) + '" y="' + (first.f - 3) +
-      '" width="' + (last.e - first.e + size.width.baseVal.value + 6) + '" height="' + (last.f - first.f + size.height.baseVal.value + 6) + '" rx="5"/>');
+    const at = (cell) => {
+      const found = /^translate\(([^ ]+) ([^ ]+)\)$/.exec(cell.el.getAttribute("transform"));
+      if (!found) throw new Error("a cell of " + g.getAttribute("data-ref") + " is not placed by translate(x y)");
+      return { x: Number(found[1]), y: Number(found[2]) };
+    };
+    const first = at(cells[0]), last = at(cells[cells.length - 1]); // top left, bottom right
+    const size = cells[0].el.firstChild; // the cells' rect, all of one size
+    const frame = document.createElementNS(SVG, "rect");
+    frame.setAttribute("class", "rnn-frame");
+    frame.setAttribute("x", first.x - 3);
+    frame.setAttribute("y", first.y - 3);
+    frame.setAttribute("width", last.x - first.x + Number(size.getAttribute("width")) + 6);
+    frame.setAttribute("height", last.y - first.y + Number(size.getAttribute("height")) + 6);
+    frame.setAttribute("rx", 5);
+    g.prepend(frame);
   }
 
   // A heat map (generator/render/diagram.py): an array drawn as one tile per value, coloured by its value's class,
@@ -405,14 +425,20 @@
       this.cells = new Map(); // g.rnn-cell -> its Cell, g.rnn-heat -> its HeatMap
       this.rows = JSON.parse(svg.getAttribute("data-rows") || "null"); // a collapsed column's row names
       this.rate = trace.spec.learning_rate;
-      this.add(svg, trace);
     }
 
     // The arrays inside `part` (the diagram, or the gradients a big figure loads later), with their cells; returns
     // the heat maps among them.
     add(part, trace) {
+      return run(this.adding(part, trace));
+    }
+
+    // add() an array at a time: it yields after each (set-up gives the page a turn there; see slices) and returns
+    // the heat maps.
+    *adding(part, trace) {
       const heats = [];
       for (const g of part.querySelectorAll(".rnn-array")) {
+        yield;
         const key = arrayKey(g.getAttribute("data-ref"), numberAttribute(g, "data-t"));
         if (g.classList.contains("rnn-heat")) {
           const heat = new HeatMap(g, trace);
@@ -527,6 +553,11 @@
   // A program the figure plays: the forward pass, or one training update. Its states, lines, changes, outlines.
   class Program {
     constructor(figure, name, diagram, forward, trace) {
+      run(this.read(figure, name, diagram, forward, trace));
+    }
+
+    // What the constructor does, in steps (Player.read gives the page a turn between them).
+    *read(figure, name, diagram, forward, trace) {
       const list = figure.querySelector('.rnn-states[data-program="' + name + '"]') || document.querySelector(
         '.rnn-programs > [data-program="' + name + '"][data-for="' + CSS.escape(figure.getAttribute("data-rnn")) + '"]');
       const listing = figure.querySelector('.rnn-code[data-program="' + name + '"]');
@@ -539,7 +570,8 @@
       if (!list || !listing) throw new Error("the figure has no " + name + " program");
       this.name = name;
       this.list = list;
-      this.states = name === "forward" ? expandStates(list, trace) : Array.from(list.children, parseState);
+      this.states = name === "forward" ? yield* expandStates(list, trace) : Array.from(list.children, parseState);
+      yield;
       const inside = (list.getAttribute("data-forward") || "").split(" ").map(Number); // at, line offset
       if (forward && inside.length === 2) { // the forward pass inside the update, its lines moved
         this.states.splice(inside[0], 0, ...forward.states.map((state) =>
@@ -550,6 +582,7 @@
       this.lines = new Map(Array.from(listing.querySelectorAll(".rnn-line"), (el) => [el.getAttribute("data-line"), el]));
       this.cellChanges = new Map();
       this.changes = diagram.timeline(this.states, this.cellChanges); // per state, the cells it changes
+      yield;
       this.outlines = this.states.map((state, k) => {
         if (!this.lines.has(state.line)) throw new Error("state " + k + " is on line " + state.line + ", not listed");
         return { made: diagram.outlined(state.made), used: diagram.outlined(state.used) };
@@ -720,7 +753,7 @@
   // $X $Y their characters as the build writes them, $o the one-hot xs, $l the last step, $n the length, $$ a $.
   const lit = (text) => text.replace(/[{}]/g, "$&$&"); // narration.literal: braces doubled
 
-  function expandStates(list, trace) {
+  function* expandStates(list, trace) { // a generator: it yields after each step's states
     const labels = list.getAttribute("data-labels").split("\n"), length = trace.inputs.length;
     const ends = { l: length - 1, n: length }, parts = { before: [], 0: [], t: [], after: [] };
     for (const li of list.children) {
@@ -740,6 +773,7 @@
       const x = trace.inputs[t], y = trace.targets[t], values = Object.assign({ t: t, p: t - 1, x: x, y: y,
         X: lit(labels[x]), Y: lit(labels[y]), o: formatVector("xs", labels.map((c, k) => (k === x ? 1 : 0))) }, ends);
       for (const li of parts[t ? "t" : 0]) write(li, values);
+      yield;
     }
     for (const li of parts.after) write(li, ends);
     return states;
@@ -905,14 +939,18 @@
   // "Continue" and "Sample": what the network writes after the figure's sequence (its inputs, then its last target),
   // each character fed back as the next input, with the weights the figure shows now.
   class Writer {
+    // Its controls, put in the figure before the page's first paint (see lay), so that they take their room then.
+    static lay(figure) {
+      figure.querySelector(".rnn-reader").insertAdjacentHTML("beforeend", '<div class="rnn-write" role="group" ' +
+        'aria-label="Let it write"><button type="button">Continue</button><button type="button">Sample</button><label>' +
+        'Temperature <input type="number" min="0.2" max="2" step="0.1" value="1" required></label><label>Seed <input ' +
+        'type="number" min="0" max="4294967295" value="1" required></label><p aria-live="polite"></p><div hidden><span>' +
+        '</span><ol aria-label="Written text"></ol></div></div>');
+    }
+
     constructor(player) {
-      const bar = player.figure.querySelector(".rnn-reader");
-      bar.insertAdjacentHTML("beforeend", '<div class="rnn-write" role="group" aria-label="Let it write"><button ' +
-        'type="button">Continue</button><button type="button">Sample</button><label>Temperature <input type="number" ' +
-        'min="0.2" max="2" step="0.1" value="1" required></label><label>Seed <input type="number" min="0" ' +
-        'max="4294967295" value="1" required></label><p aria-live="polite"></p><div hidden><span></span><ol ' +
-        'aria-label="Written text"></ol></div></div>');
-      const el = bar.lastChild, [temperature, seed] = el.querySelectorAll("input"), list = el.querySelector("ol");
+      const el = player.figure.querySelector(".rnn-reader > .rnn-write");
+      const [temperature, seed] = el.querySelectorAll("input"), list = el.querySelector("ol");
       this.player = player;
       this.list = list;
       el.addEventListener("click", player.guard((event) => {
@@ -990,7 +1028,7 @@
   }
 
   // state_space.visited_states, distinct and plot.space_sentence: the cloud and its text alternative.
-  function cloud(trace, text) {
+  function* cloud(trace, text) { // a generator: it yields after each window
     const L = trace.spec.seq_length, code = Array.from(text, (ch) => trace.vocab.indexOf(ch)), points = [], counts = [];
     let h = trace.hidden_state_prev.map(() => 0), more = "";
     for (let p = 0; p + L + 1 < code.length; p += L) {
@@ -1002,6 +1040,7 @@
         else if (points.length < 200) counts[points.push(h) - 1] = 1;
         else more = "more than ";
       }
+      yield;
     }
     const back = points.filter((p, k) => counts[k] > 1), named = back.slice(0, 3).map((p) => "(" +
       p.map((v) => formatValue("hidden_states", v)).join(", ") + ")");
@@ -1014,23 +1053,49 @@
   // A figure's svg.rnn-plot, put before the build's sentence: the cloud, the window's path (hidden_state_prev,
   // hidden_states[0 … T-1]) and the hidden state made by the player's step, kept in step with the player.
   class StatePlot {
+    // Its svg, empty, put before the sentence before the page's first paint (see lay), so that it takes its room then.
+    static lay(el) {
+      el.insertAdjacentHTML("afterbegin", '<svg class="rnn-plot" viewBox="0 0 240 240" aria-hidden="true"></svg>');
+    }
+
     constructor(player, el) {
-      const frame = FRAMES[player.trace.state_space.projection.kind];
-      el.firstChild.id = player.name + ":space";
-      el.insertAdjacentHTML("afterbegin", '<svg class="rnn-plot" role="img" aria-label="The hidden state\'s space, ' +
-        'and this window\'s path through it" aria-describedby="' + player.name + ':space" viewBox="0 0 240 240">' +
-        '<path class="rnn-edges" d="' + frame[0] + '"/>' + frame[1].replace(/(\d+),(\d+),([^|]+)\|?/g, '<text x="$1" ' +
-        'y="$2">$3</text>') + '<g class="rnn-cloud"></g><path class="rnn-path"/><circle class="rnn-now" r="6"/>' +
-        '<text class="rnn-at" x="30" y="16"></text></svg>');
+      const frame = FRAMES[player.trace.state_space.projection.kind], svg = el.querySelector(".rnn-plot");
+      el.querySelector("p").id = player.name + ":space";
+      svg.removeAttribute("aria-hidden");
+      svg.setAttribute("role", "img");
+      svg.setAttribute("aria-label", "The hidden state's space, and this window's path through it");
+      svg.setAttribute("aria-describedby", player.name + ":space");
+      svg.innerHTML = '<path class="rnn-edges" d="' + frame[0] + '"/>' + frame[1].replace(/(\d+),(\d+),([^|]+)\|?/g,
+        '<text x="$1" y="$2">$3</text>') + '<g class="rnn-cloud"></g><path class="rnn-path"/><circle class="rnn-now" ' +
+        'r="6"/><text class="rnn-at" x="30" y="16"></text>';
       this.player = player;
       this.part = (s) => el.querySelector(s);
       this.params = null; // the weights the cloud is drawn for
       this.onEvent = player.guard(() => this.draw());
       for (const type of EVENTS) player.figure.addEventListener(type, this.onEvent);
       this.draw(false);
-      // The cloud runs the network over its whole text: a task of its own, after the page's first one, so that
+      // The cloud runs the network over its whole text: in steps (slices) from the task after this one, so that
       // starting the figures does not block the page for longer; complete() waits for it.
-      this.drawn = new Promise((resolve) => setTimeout(() => { this.onEvent(); resolve(); }, 0));
+      this.drawn = new Promise((resolve) => setTimeout(() => slices(this.firstCloud(), resolve), 0));
+    }
+
+    *firstCloud() {
+      const trace = this.player.trace;
+      try {
+        const found = yield* cloud(trace, (trace.training.replay || trace.state_space).text);
+        if (this.params === null && this.player.trace === trace) this.showCloud(trace, found); // else drawn since
+      } catch (error) {
+        this.player.fail(error);
+      }
+    }
+
+    // The cloud of `trace`'s weights (found by cloud()) and its sentence.
+    showCloud(trace, found) {
+      const at = (h) => project(h, trace.state_space.projection).map((v, i) => (i ? 122 - 90 * v : 120 + 90 * v));
+      this.part(".rnn-cloud").innerHTML = found.points.map((p) => '<circle r="4" cx="' + at(p).join('" cy="') + '"/>')
+        .join("");
+      if (this.part("p").textContent !== found.say) this.part("p").textContent = found.say;
+      this.params = trace.params;
     }
 
     destroy() {
@@ -1041,11 +1106,7 @@
       const player = this.player, trace = player.trace, part = this.part;
       const at = (h) => project(h, trace.state_space.projection).map((v, i) => (i ? 122 - 90 * v : 120 + 90 * v));
       if (withCloud && trace.params !== this.params) {
-        const found = cloud(trace, (trace.training.replay || trace.state_space).text);
-        part(".rnn-cloud").innerHTML = found.points.map((p) => '<circle r="4" cx="' + at(p).join('" cy="') + '"/>')
-          .join("");
-        part("p").textContent = found.say;
-        this.params = trace.params;
+        this.showCloud(trace, run(cloud(trace, (trace.training.replay || trace.state_space).text)));
       }
       const states = [trace.hidden_state_prev].concat(trace.steps.map((s) => s.hidden_states));
       part(".rnn-path").setAttribute("d", "M" + states.map(at).join("L"));
@@ -1191,18 +1252,25 @@
     return trace;
   }
 
-  // One figure: its program, its diagram, its controls, and where the reader is in it.
+  // One figure: its program, its diagram, its controls, and where the reader is in it. `new Player(figure)` is not
+  // ready to play: read() reads what the build wrote, in steps.
   class Player {
     constructor(figure) {
+      this.figure = figure;
+      this.name = figure.getAttribute("data-rnn");
+    }
+
+    // What the build wrote, read once: a generator that yields between steps (the diagram's arrays, the program),
+    // where set-up gives the page a turn (see slices).
+    *read() {
+      const figure = this.figure;
       const part = (selector) => {
         const found = figure.querySelector(selector);
         if (!found) throw new Error("the figure has no " + selector);
         return found;
       };
-      // What the build wrote: read once.
-      this.figure = figure;
-      this.name = figure.getAttribute("data-rnn");
       this.trace = restore(JSON.parse(part('script[data-rnn-trace="' + CSS.escape(this.name) + '"]').textContent));
+      yield;
       if (this.trace.name !== this.name) throw new Error("its trace is the trace of " + this.trace.name);
       this.stage = part(".rnn-stage");
       this.playButton = part(".rnn-play");
@@ -1215,8 +1283,14 @@
       this.svg = part(".rnn-diagram");
       this.modeButtons = Array.from(figure.querySelectorAll(".rnn-modes button[data-mode]"));
       this.diagram = new Diagram(this.svg, this.trace);
-      this.programs = new Map([["forward", new Program(figure, "forward", this.diagram, null, this.trace)]]);
+      yield* this.diagram.adding(this.svg, this.trace);
+      yield;
+      const forward = Object.create(Program.prototype); // read in steps
+      yield* forward.read(figure, "forward", this.diagram, null, this.trace);
+      this.programs = new Map([["forward", forward]]);
+      yield;
       if (!figure.hasAttribute("data-later")) this.addUpdate();
+      yield;
       this.mode = figure.getAttribute("data-show") === "update" ? "update" : "forward";
       this.use(this.programs.get(this.mode));
       // What changes as the reader plays.
@@ -1727,36 +1801,87 @@
 
     // #NAME:K opens that figure at state K of the program it shows, #NAME:forward:K and #NAME:update:K at
     // state K of that program, #NAME:u=N:K at state K after N training updates, and :in=TEXT (percent-encoded)
-    // before :K on the reader's own input; each scrolls to it.
-    open() {
-      const match = /^#([A-Za-z0-9_-]+)(?::(forward|update))?(?::u=(\d+))?(?::in=([^:]*))?:(\d+)$/.exec(location.hash);
-      const player = match && players.get(match[1]);
-      if (!player) return;
-      player.whenComplete(() => {
-        if (match[2]) player.showMode(match[2]);
-        if (player.timeline) player.timeline.show(match[3] === undefined ? player.timeline.updates : Number(match[3]));
-        let input = null;
-        try { input = match[4] === undefined ? null : decodeURIComponent(match[4]); } catch (e) { /* not an input */ }
-        if (input !== player.input) player.entry.show(input, "");
-        player.go(Number(match[5]));
-      });
-      player.figure.scrollIntoView();
+    // before :K on the reader's own input; each scrolls to it (`scroll`). Returns a promise of that state shown (a big
+    // figure may load its training step first).
+    open(scroll) {
+      const match = this.match(), player = match && players.get(match[1]);
+      if (!player) return Promise.resolve();
+      const shown = new Promise((resolve) => player.whenComplete(() => {
+        try {
+          if (match[2]) player.showMode(match[2]);
+          if (player.timeline) player.timeline.show(match[3] === undefined ? player.timeline.updates : Number(match[3]));
+          let input = null;
+          try { input = match[4] === undefined ? null : decodeURIComponent(match[4]); } catch (e) { /* not an input */ }
+          if (input !== player.input) player.entry.show(input, "");
+          player.go(Number(match[5]));
+        } finally {
+          resolve();
+        }
+      }));
+      if (scroll) player.figure.scrollIntoView();
+      return shown;
+    },
+
+    // On load the page scrolls to the figure the address names at once; its state waits for its player (open).
+    scroll() {
+      const match = this.match();
+      const figure = match && document.querySelector('figure.rnn-figure[data-rnn="' + match[1] + '"]');
+      if (figure) figure.scrollIntoView();
+    },
+
+    match() {
+      return /^#([A-Za-z0-9_-]+)(?::(forward|update))?(?::u=(\d+))?(?::in=([^:]*))?:(\d+)$/.exec(location.hash);
     },
   };
 
-  function setUp(figure) {
-    let player = null;
+  // Before the page's first paint, each figure takes the room its player will need (its controls show: is-live; the
+  // writer's controls; the plot), so that starting it later moves nothing on the page.
+  function lay(figure) {
+    figure.classList.add("is-live");
+    const reader = figure.querySelector(".rnn-reader"), space = figure.querySelector(".rnn-space");
+    if (reader) Writer.lay(figure);
+    if (space) StatePlot.lay(space);
+  }
+
+  // Set a figure up: read what the build wrote, start, draw the plot. A generator: it yields between steps.
+  function* setUp(figure) {
+    const player = new Player(figure);
+    let read = false;
     try {
-      player = new Player(figure);
+      yield* player.read();
+      read = true;
       players.set(player.name, player);
       player.start();
+      yield;
       const space = figure.querySelector(".rnn-space");
       if (space) player.guard(() => { player.space = new StatePlot(player, space); })();
     } catch (error) {
-      if (player) player.fail(error);
-      else console.error("unrolled: the figure " + figure.getAttribute("data-rnn") +
-        " could not start and shows what the build drew:", error);
+      if (read) player.fail(error);
+      else {
+        figure.classList.remove("is-live");
+        console.error("unrolled: the figure " + player.name + " could not start and shows what the build drew:", error);
+      }
     }
+    const plot = player.space ? null : figure.querySelector(".rnn-space > .rnn-plot");
+    if (plot) plot.remove(); // laid for a player that did not start
+  }
+
+  function* setUpAll(figures) {
+    for (const figure of figures) yield* setUp(figure);
+  }
+
+  // Run a generator's steps in tasks of about SLICE_MS each (a step is never cut), then `then`: no task of the
+  // set-up keeps the page from answering the reader for long.
+  const SLICE_MS = 4;
+  function slices(steps, then) {
+    const run = () => {
+      const until = performance.now() + SLICE_MS;
+      let step = steps.next();
+      while (!step.done && performance.now() < until) step = steps.next();
+      if (step.done) then();
+      else setTimeout(run, 0);
+    };
+    run();
   }
 
   function fitAll() {
@@ -1801,9 +1926,20 @@
   // The page API, for tests and curious readers: the live state of the figure NAME, or null.
   window.unrolled.figure = (name) => (players.has(name) ? players.get(name).api : null);
 
-  document.querySelectorAll("figure.rnn-figure[data-rnn]").forEach(setUp);
-  address.open();
-  addEventListener("hashchange", () => address.open());
-  requestAnimationFrame(fitAll); // after the first layout, not one forced layout per figure
+  // The figures are laid out as they will play now, before the page's first paint; they are set up after it, in
+  // tasks of their own (slices): `unrolled.ready` settles once every figure has started (or failed to) and the one
+  // the address names shows its state.
+  const figures = Array.from(document.querySelectorAll("figure.rnn-figure[data-rnn]"));
+  figures.forEach(lay);
+  address.scroll();
+  api.ready = new Promise((resolve) => {
+    const start = () => slices(setUpAll(figures), () => {
+      requestAnimationFrame(fitAll); // after the layout, not one forced layout per figure
+      address.open(false).then(resolve);
+    });
+    if (document.hidden) setTimeout(start, 0); // no frame is painted while the page is hidden
+    else requestAnimationFrame(() => setTimeout(start, 0)); // the task after the first frame's
+  });
+  addEventListener("hashchange", () => address.open(true));
   addEventListener("resize", () => requestAnimationFrame(fitAll));
 })();
