@@ -1464,7 +1464,7 @@
       this.line = null;
       for (const el of this.focusable()) el.removeAttribute("tabindex");
       if (this.ring) this.ring.remove();
-      this.figure.classList.remove("is-live");
+      this.figure.classList.replace("is-live", "is-static");
       if (players.get(this.name) === this) players.delete(this.name);
       this.emit("destroy");
     }
@@ -1858,7 +1858,7 @@
     } catch (error) {
       if (read) player.fail(error);
       else {
-        figure.classList.remove("is-live");
+        figure.classList.replace("is-live", "is-static");
         console.error("unrolled: the figure " + player.name + " could not start and shows what the build drew:", error);
       }
     }
