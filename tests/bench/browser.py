@@ -8,6 +8,7 @@ has not landed: no figure on the page, a player that never marks its figures rea
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
 import os
 import re
@@ -99,14 +100,37 @@ def unavailable() -> str | None:
     return None
 
 
+COMPRESSED = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt")  # what GitHub Pages sends gzipped
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
+    """Files as a static host sends them: text gzipped (level 6) when the browser accepts it, like GitHub Pages,
+    which is what the page-weight rows measure too; silent."""
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def do_GET(self) -> None:
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if "gzip" not in self.headers.get("Accept-Encoding", "") or path.suffix not in COMPRESSED \
+                or not path.is_file():
+            super().do_GET()
+            return
+        body = gzip.compress(path.read_bytes(), compresslevel=6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
 
 @contextmanager
 def static_server(folder: Path) -> Iterator[str]:
-    """build/site served on loopback, as a static host would serve it."""
+    """build/site served on loopback, as a static host would serve it (text gzipped)."""
     handler = functools.partial(_Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
