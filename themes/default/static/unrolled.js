@@ -1296,6 +1296,7 @@
       // What changes as the reader plays.
       this.step = this.steps - 1; // the build draws the last state
       this.timer = 0;
+      this.following = 0; // the frame that brings the state's outline into view (follow)
       this.line = null;
       this.made = [];
       this.used = [];
@@ -1454,6 +1455,7 @@
       this.stage.onscroll = null;
       clearTimeout(this.timer);
       this.timer = 0;
+      cancelAnimationFrame(this.following);
       for (const type of Object.keys(this.listeners)) this.figure.removeEventListener(type, this.listeners[type]);
       this.link(null);
       if (this.tip) this.tip.remove();
@@ -1690,11 +1692,15 @@
 
     // While the figure is on screen, a reader's step brings what the state makes (else what it uses) into view:
     // its first outlined array or cell, clear of the bar stuck at the foot of the screen (the cells' scroll margin).
+    // In the next frame, before it is drawn: measuring at once would lay the page out twice per step.
     follow(outline) {
-      const el = outline.made[0] || outline.used[0], frame = this.figure.getBoundingClientRect();
-      if (!el || frame.bottom < 0 || frame.top > innerHeight) return;
-      el.scrollIntoView({ block: "nearest", inline: "nearest",
-        behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+      cancelAnimationFrame(this.following);
+      this.following = requestAnimationFrame(this.guard(() => {
+        const el = outline.made[0] || outline.used[0], frame = this.figure.getBoundingClientRect();
+        if (!el || frame.bottom < 0 || frame.top > innerHeight) return;
+        el.scrollIntoView({ block: "nearest", inline: "nearest",
+          behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+      }));
     }
 
     onClick(event) {
