@@ -214,6 +214,8 @@ class _Loads(HTMLParser):
             self.urls.append(found.get("href") or "")
         elif tag in ("script", "img", "source", "audio", "video", "iframe", "embed") and found.get("src"):
             self.urls.append(found.get("src") or "")
+        elif tag == "script" and found.get("data-player"):  # the player's script, which the page loads after `load`
+            self.urls.append(found.get("data-player") or "")
 
 
 def page_weight(site: Path, page: str = "index.html") -> dict[str, Any]:

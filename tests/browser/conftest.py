@@ -250,7 +250,9 @@ class Watcher:
 
 
 def ready(page: Page) -> None:
-    """Wait until the page has set up every figure (`unrolled.ready`; a page without the player waits for nothing)."""
+    """Wait until the page has set up every figure (`unrolled.ready`): the page loads the player after its `load`
+    event; a page without JavaScript, or whose player could not load (the rnn-js mark gone), waits for nothing."""
+    page.wait_for_function("() => window.unrolled || !document.documentElement.classList.contains('rnn-js')")
     page.evaluate("() => window.unrolled && window.unrolled.ready")
 
 

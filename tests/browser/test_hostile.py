@@ -16,7 +16,7 @@ def test_markup_characters_are_shown_not_parsed(browse: Browse, hostile_site: Si
     trace = figure.trace()
     assert trace["vocab"] == sorted(set(HOSTILE_TEXT))
     assert page.locator("main b").count() == 0, "a <b> from the training text or caption became markup"
-    # the head's rnn-js mark and unrolled.js, and the figure's trace and number rules
+    # the head's loader and the unrolled.js it adds, and the figure's trace and number rules
     assert page.locator("script").count() == 4, "the trace's </script> broke out of its element"
     figure.go_to(figure.steps - 1)
     labels = figure.root.locator("svg.rnn-diagram").text_content() or ""

@@ -237,19 +237,29 @@ def test_the_figure_shows_keyboard_focus(browse: Browse) -> None:
 
 def test_one_script_one_stylesheet_nothing_else(browse: Browse) -> None:
     page = browse.open(HOME, complete=False)  # as a reader opens it (a training step asked for adds its script)
-    scripts = page.eval_on_selector_all("script[src]", "(s) => s.map((e) => [e.getAttribute('src'), e.defer, e.type])")
+    scripts = page.eval_on_selector_all("script[src]", "(s) => s.map((e) => [e.getAttribute('src'), e.type])")
     assert len(scripts) == 1, scripts
-    src, defer, kind = scripts[0]
-    assert defer and kind in ("", None, "text/javascript"), f"not a classic deferred script: {scripts[0]}"
+    src, kind = scripts[0]
+    assert kind in ("", None, "text/javascript"), f"not a classic script: {scripts[0]}"
     assert not src.startswith(("/", "http:", "https:")), f"script path is not relative: {src}"
     sheets = page.eval_on_selector_all("link[rel=stylesheet]", "(s) => s.map((e) => e.getAttribute('href'))")
     assert len(sheets) == 1 and not sheets[0].startswith(("/", "http:", "https:")), sheets
+    # Only the head's loader: it marks the page rnn-js (the figures are laid out for their players from the first
+    # paint) and, once the page has loaded, adds the player's script, which it names.
     inline = page.eval_on_selector_all("script:not([src]):not([type='application/json'])",
-                                       "(s) => s.map((e) => e.textContent)")
-    # Only the head's mark, which lays the figures out for their players from the first paint, and which the
-    # script's onerror takes away (the figures then show what the build drew).
-    assert inline == ['document.documentElement.classList.add("rnn-js")'], f"inline scripts on the page: {inline}"
+                                       "(s) => s.map((e) => [e.parentElement.localName, e.dataset.player])")
+    assert inline == [["head", src]], f"inline scripts on the page: {inline}"
     assert page.evaluate("() => document.documentElement.classList.contains('rnn-js')")
+
+
+def test_the_player_is_fetched_after_the_page_has_loaded(browse: Browse) -> None:
+    page = browse.open(HOME, fresh=True, complete=False)
+    started = page.evaluate("""() => {
+      const [page] = performance.getEntriesByType("navigation");
+      const [player] = performance.getEntriesByType("resource").filter((r) => r.name.endsWith("/static/unrolled.js"));
+      return [page.loadEventStart, player.startTime];
+    }""")
+    assert started[1] >= started[0], f"the player's script was fetched before the page's load event: {started}"
 
 
 def test_home_page_weight(browse: Browse) -> None:
@@ -268,8 +278,8 @@ def test_a_script_that_fails_to_load_leaves_the_figures_as_the_build_drew_them(b
     page = browse.open(HOME, fresh=True)
     page.route(re.compile(r".*/static/unrolled\.js$"), lambda route: route.abort())
     page.reload(wait_until="load")
+    page.wait_for_function("() => !document.documentElement.classList.contains('rnn-js')")  # the loader's onerror
     browse.watcher(page).problems.clear()  # the failed load is this test's doing
-    assert not page.evaluate("() => document.documentElement.classList.contains('rnn-js')")  # its onerror took it
     for figure in figures(page):
         expect(figure.button("Play")).to_be_hidden()  # no controls that cannot work
         expect(figure.root.locator("table.rnn-steps")).to_be_visible()

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from generator.model import rnn
 from generator.model.state_space import project, state_space
@@ -123,6 +123,8 @@ def test_the_replay_redraws_the_cloud_of_the_replayed_weights(browse: Browse, ar
 def test_without_javascript_the_sentence_stands_alone(browse: Browse, article_site: Site) -> None:
     page = browse.open("index.html", site=article_site, java_script_enabled=False)
     spaces = page.locator("figure.rnn-figure .rnn-space")
-    assert spaces.count() == 3 and page.locator("svg.rnn-plot").count() == 0
+    assert spaces.count() == 3 and page.locator("svg.rnn-plot").count() == 3
+    for k in range(3):
+        expect(page.locator("svg.rnn-plot").nth(k)).to_be_hidden()  # empty room for a player that is not there
     trace = _trace_file(article_site, "alternating")
     assert spaces.nth(1).text_content() == space_sentence(trace["state_space"])

@@ -263,14 +263,19 @@
       if (given && given.indexOf("!") >= 0) {
         given.split(" ").forEach((v, n) => { if (v.slice(-1) === "!") this.clipped.add(n); });
       }
+      this.shown = null; // nothing is drawn until build()
+    }
+
+    // Draw it as the build left it: its final values, and the clipped tiles outlined.
+    build() {
+      const columns = this.geometry.columns || 1;
       const outlines = ["", ""]; // neighbours in two paths, a checkerboard: where outlines meet, both are drawn
-      for (const n of this.clipped) outlines[(Math.floor(n / (columns || 1)) + n % (columns || 1)) % 2] += this.tile(n);
+      for (const n of this.clipped) outlines[(Math.floor(n / columns) + n % columns) % 2] += this.tile(n);
       for (const d of outlines.filter(Boolean)) {
-        const path = g.appendChild(document.createElementNS(SVG, "path"));
+        const path = this.el.appendChild(document.createElementNS(SVG, "path"));
         path.setAttribute("class", "rnn-clipped-tiles");
         path.setAttribute("d", d);
       }
-      this.shown = null;
       this.draw(this.final); // the build's last state, as every cell shows it before the script's first step
     }
 
@@ -434,9 +439,10 @@
     }
 
     // add() an array at a time: it yields after each (set-up gives the page a turn there; see slices) and returns
-    // the heat maps.
+    // the heat maps. What it draws (heat maps' tiles, arrays' frames) it draws at the end, in one step: the browser
+    // repaints the diagram once, not after every step of the set-up.
     *adding(part, trace) {
-      const heats = [];
+      const heats = [], framed = [];
       for (const g of part.querySelectorAll(".rnn-array")) {
         yield;
         const key = arrayKey(g.getAttribute("data-ref"), numberAttribute(g, "data-t"));
@@ -450,13 +456,15 @@
         const size = numberAttribute(g, "data-n"); // a collapsed column: its cells sit at their data-i
         const cells = Array.from(g.querySelectorAll(".rnn-cell"), (el, position) => new Cell(el, position, trace));
         if (size !== null) for (const cell of cells) cell.position = cell.i;
-        if (!g.querySelector(".rnn-frame")) drawFrame(g, cells);
+        if (!g.querySelector(".rnn-frame")) framed.push([g, cells]);
         this.arrays.set(key, { el: g, cells: cells, size: size === null ? cells.length : size, heat: null });
         for (const cell of cells) {
           this.index(cell);
           this.cells.set(cell.el, cell);
         }
       }
+      for (const heat of heats) heat.build();
+      for (const [g, cells] of framed) drawFrame(g, cells);
       return heats;
     }
 
@@ -939,15 +947,6 @@
   // "Continue" and "Sample": what the network writes after the figure's sequence (its inputs, then its last target),
   // each character fed back as the next input, with the weights the figure shows now.
   class Writer {
-    // Its controls, put in the figure before the page's first paint (see lay), so that they take their room then.
-    static lay(figure) {
-      figure.querySelector(".rnn-reader").insertAdjacentHTML("beforeend", '<div class="rnn-write" role="group" ' +
-        'aria-label="Let it write"><button type="button">Continue</button><button type="button">Sample</button><label>' +
-        'Temperature <input type="number" min="0.2" max="2" step="0.1" value="1" required></label><label>Seed <input ' +
-        'type="number" min="0" max="4294967295" value="1" required></label><p aria-live="polite"></p><div hidden><span>' +
-        '</span><ol aria-label="Written text"></ol></div></div>');
-    }
-
     constructor(player) {
       const el = player.figure.querySelector(".rnn-reader > .rnn-write");
       const [temperature, seed] = el.querySelectorAll("input"), list = el.querySelector("ol");
@@ -1053,11 +1052,6 @@
   // A figure's svg.rnn-plot, put before the build's sentence: the cloud, the window's path (hidden_state_prev,
   // hidden_states[0 … T-1]) and the hidden state made by the player's step, kept in step with the player.
   class StatePlot {
-    // Its svg, empty, put before the sentence before the page's first paint (see lay), so that it takes its room then.
-    static lay(el) {
-      el.insertAdjacentHTML("afterbegin", '<svg class="rnn-plot" viewBox="0 0 240 240" aria-hidden="true"></svg>');
-    }
-
     constructor(player, el) {
       const frame = FRAMES[player.trace.state_space.projection.kind], svg = el.querySelector(".rnn-plot");
       el.querySelector("p").id = player.name + ":space";
@@ -1828,26 +1822,11 @@
       return shown;
     },
 
-    // On load the page scrolls to the figure the address names at once; its state waits for its player (open).
-    scroll() {
-      const match = this.match();
-      const figure = match && document.querySelector('figure.rnn-figure[data-rnn="' + match[1] + '"]');
-      if (figure) figure.scrollIntoView();
-    },
-
     match() {
       return /^#([A-Za-z0-9_-]+)(?::(forward|update))?(?::u=(\d+))?(?::in=([^:]*))?:(\d+)$/.exec(location.hash);
     },
   };
 
-  // Before the page's first paint, each figure takes the room its player will need (its controls show: is-live; the
-  // writer's controls; the plot), so that starting it later moves nothing on the page.
-  function lay(figure) {
-    figure.classList.add("is-live");
-    const reader = figure.querySelector(".rnn-reader"), space = figure.querySelector(".rnn-space");
-    if (reader) Writer.lay(figure);
-    if (space) StatePlot.lay(space);
-  }
 
   // Set a figure up: read what the build wrote, start, draw the plot. A generator: it yields between steps.
   function* setUp(figure) {
@@ -1932,12 +1911,12 @@
   // The page API, for tests and curious readers: the live state of the figure NAME, or null.
   window.unrolled.figure = (name) => (players.has(name) ? players.get(name).api : null);
 
-  // The figures are laid out as they will play now, before the page's first paint; they are set up after it, in
-  // tasks of their own (slices): `unrolled.ready` settles once every figure has started (or failed to) and the one
-  // the address names shows its state.
+  // The page loads this script after its first paint (base.html), laid out as the figures will play (their
+  // controls, the writer's and the plot's room: the stylesheet's .rnn-js rules); the figures are set up in tasks of
+  // their own (slices): `unrolled.ready` settles once every figure has started (or failed to) and the one the
+  // address names shows its state.
   const figures = Array.from(document.querySelectorAll("figure.rnn-figure[data-rnn]"));
-  figures.forEach(lay);
-  address.scroll();
+  for (const figure of figures) figure.classList.add("is-live");
   api.ready = new Promise((resolve) => {
     const start = () => slices(setUpAll(figures), () => {
       requestAnimationFrame(fitAll); // after the layout, not one forced layout per figure
