@@ -1827,7 +1827,6 @@
     },
   };
 
-
   // Set a figure up: read what the build wrote, start, draw the plot. A generator: it yields between steps.
   function* setUp(figure) {
     const player = new Player(figure);
@@ -1911,7 +1910,7 @@
   // The page API, for tests and curious readers: the live state of the figure NAME, or null.
   window.unrolled.figure = (name) => (players.has(name) ? players.get(name).api : null);
 
-  // The page loads this script after its first paint (base.html), laid out as the figures will play (their
+  // The page loads this script after its load event (base.html), already laid out as the figures will play (their
   // controls, the writer's and the plot's room: the stylesheet's .rnn-js rules); the figures are set up in tasks of
   // their own (slices): `unrolled.ready` settles once every figure has started (or failed to) and the one the
   // address names shows its state.
