@@ -263,20 +263,30 @@
       if (given && given.indexOf("!") >= 0) {
         given.split(" ").forEach((v, n) => { if (v.slice(-1) === "!") this.clipped.add(n); });
       }
-      this.shown = null; // nothing is drawn until build()
+      this.shown = null; // nothing is drawn until build() and attach()
+      this.aside = null; // what build() made, until attach() puts it in the page
     }
 
-    // Draw it as the build left it: its final values, and the clipped tiles outlined.
+    // Make it as the build left it (its final values, the clipped tiles outlined), aside from the page: set-up
+    // makes each heat map in a step of its own, then attach() puts them all in at once (one repaint).
     build() {
       const columns = this.geometry.columns || 1;
       const outlines = ["", ""]; // neighbours in two paths, a checkerboard: where outlines meet, both are drawn
       for (const n of this.clipped) outlines[(Math.floor(n / columns) + n % columns) % 2] += this.tile(n);
+      this.aside = { paths: document.createDocumentFragment(), outlines: [] };
       for (const d of outlines.filter(Boolean)) {
-        const path = this.el.appendChild(document.createElementNS(SVG, "path"));
+        const path = document.createElementNS(SVG, "path");
         path.setAttribute("class", "rnn-clipped-tiles");
         path.setAttribute("d", d);
+        this.aside.outlines.push(path);
       }
       this.draw(this.final); // the build's last state, as every cell shows it before the script's first step
+    }
+
+    attach() {
+      this.ground.after(this.aside.paths);
+      this.el.append(...this.aside.outlines);
+      this.aside = null;
     }
 
     // Its values in a trace, in its order (undefined when the trace lacks them: a gradient, a step past the window).
@@ -332,7 +342,8 @@
         if (!path) {
           path = { el: document.createElementNS(SVG, "path"), d: "" };
           path.el.setAttribute("class", tone ? "rnn-tiles " + tone : "rnn-tiles");
-          this.ground.after(path.el);
+          if (this.aside) this.aside.paths.prepend(path.el); // as after the ground: the newest first
+          else this.ground.after(path.el);
           this.paths.set(tone, path);
         }
         if (path.d !== d) path.el.setAttribute("d", path.d = d);
@@ -439,8 +450,8 @@
     }
 
     // add() an array at a time: it yields after each (set-up gives the page a turn there; see slices) and returns
-    // the heat maps. What it draws (heat maps' tiles, arrays' frames) it draws at the end, in one step: the browser
-    // repaints the diagram once, not after every step of the set-up.
+    // the heat maps. What it draws (heat maps' tiles, arrays' frames) goes into the page at the end, in one step:
+    // the browser repaints the diagram once, not after every step of the set-up.
     *adding(part, trace) {
       const heats = [], framed = [];
       for (const g of part.querySelectorAll(".rnn-array")) {
@@ -463,7 +474,11 @@
           this.cells.set(cell.el, cell);
         }
       }
-      for (const heat of heats) heat.build();
+      for (const heat of heats) {
+        yield;
+        heat.build();
+      }
+      for (const heat of heats) heat.attach();
       for (const [g, cells] of framed) drawFrame(g, cells);
       return heats;
     }
