@@ -198,9 +198,10 @@ class Figure:
         return self.root.locator(f'svg.rnn-diagram [data-ref="{ref}"]')
 
     def wait_step(self, expected: int, timeout: float = 5_000) -> None:
-        """Wait until data-step is `expected`."""
+        """Wait until data-step is `expected` and the next frame has been drawn (a step scrolls in that frame)."""
         self.page.wait_for_function("([f, k]) => f.getAttribute('data-step') === String(k)",
                                     arg=[self.root.element_handle(), expected], timeout=timeout)
+        self.page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
 
     def go_to(self, state: int) -> None:
         """Jump to a state with the slider (as a reader dragging it would)."""
