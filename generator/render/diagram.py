@@ -156,6 +156,9 @@ def _height(rows: int, heat: bool = False) -> int:
 class _Layout:
     """The unrolled network on top, the weights it shares across steps below.
 
+    Each band's name (`rnn-band`) and its rows' characters (`rnn-vocab`) label its rows; on a stage scrolled
+    sideways the script pins copies of them at its left edge.
+
     Columns: row labels, then `hidden_states[-1]` (the carried-in hidden_state_prev) as step -1, then the steps:
     as many as the widest window the figure may show (its seq-length), those past the shown window hidden, so that
     the page can show a reader's own window of any length. A collapsed or heat-mapped figure draws the shown window
@@ -227,24 +230,24 @@ class _Layout:
             if t >= 0:
                 character = self.vocab[trace["inputs"][t]] if shown else ""
                 self.parts.append(_label(middle, 31, character, "anchor-middle rnn-input", INPUTS, t, shown))
-        self.parts.append(_label(self.labels_x, 31, INPUTS, "anchor-end muted", INPUTS))
+        self.parts.append(_label(self.labels_x, 31, INPUTS, "anchor-end muted rnn-band", INPUTS))
         y = 44.0
         tops: dict[str, float] = {}
         for ref in ("xs", "hidden_states", "outputs", "probabilities"):
             tops[ref] = y
-            self.parts.append(_label(self.labels_x, y + 14, ref, "anchor-end", ref))
+            self.parts.append(_label(self.labels_x, y + 14, ref, "anchor-end rnn-band", ref))
             for t in range(self.columns):
                 values = steps[t][ref] if t < self.steps else [None] * len(steps[0][ref])
                 self.parts.append(self.column(self.step_x(t), y, ref, values, t))
             if ref != "hidden_states" and not self.collapsed:
-                self.parts.extend(_label(self.step_x(0) - 7, y + i * ROW + 14, char, "anchor-end muted")
+                self.parts.extend(_label(self.step_x(0) - 7, y + i * ROW + 14, char, "anchor-end muted rnn-vocab")
                                   for i, char in enumerate(self.vocab))
             y += self.band_height(ref) + BAND_GAP
         self._previous_state(tops["hidden_states"])
         self._arrows(tops)
         y += 12 - BAND_GAP
         for ref in ("target", "loss"):
-            self.parts.append(_label(self.labels_x, y + 14, ref, "anchor-end", ref))
+            self.parts.append(_label(self.labels_x, y + 14, ref, "anchor-end rnn-band", ref))
             for t in range(self.columns):
                 shown = t < self.steps
                 value = steps[t]["loss"] if ref == "loss" and shown else None
@@ -280,7 +283,7 @@ class _Layout:
         y = top + 26
         hidden = self.hidden
         for ref in ("output_grad", "hidden_grad", "hidden_grad_next"):
-            self.parts.append(_label(self.step_x(-1), y + 11, ref, ref=ref))
+            self.parts.append(_label(self.step_x(-1), y + 11, ref, "rnn-band", ref))
             y += 18
             columns = [(t, update["steps"][t][ref]) for t in range(self.steps)]
             if ref == "hidden_grad_next":  # sent back to step t - 1: drawn in that step's column

@@ -52,6 +52,7 @@ IN_PLAY = """(f) => {
   return {say: box(say), sayLine: say.dataset.line, number: getComputedStyle(say, '::before').content,
           line: f.querySelector('.rnn-code .rnn-line[aria-current="step"]').dataset.line,
           bar: box(f.querySelector('.rnn-bar')), stage: box(f.querySelector('.rnn-stage')),
+          pinned: f.querySelector('.rnn-pins.is-pinned') ? box(f.querySelector('.rnn-pins > rect.rnn-pin')) : null,
           made: Array.from(f.querySelectorAll('svg.rnn-diagram .is-made'), box),
           used: Array.from(f.querySelectorAll('svg.rnn-diagram .is-used'), box), height: innerHeight};
 }"""
@@ -136,10 +137,13 @@ def _check_in_play(figure: Figure, where: str) -> None:
         return
     room = (max(0, stage["left"]), stage["right"], 0, min(m["height"], bar["top"]))
 
+    pinned = m["pinned"]  # the panel of row labels at the stage's left edge, when it is scrolled: it hides cells
+
     def in_view(b: dict[str, float]) -> bool:
-        if b["right"] - b["left"] > room[1] - room[0] or b["bottom"] - b["top"] > room[3] - AIR:
-            return _visible(b, *room)  # larger than the room: part of it in view
-        return b["left"] >= room[0] - 0.5 and b["right"] <= room[1] + 0.5 and b["top"] >= room[2] - 0.5 \
+        left = pinned["right"] if pinned and b["top"] < pinned["bottom"] and b["bottom"] > pinned["top"] else room[0]
+        if b["right"] - b["left"] > room[1] - left or b["bottom"] - b["top"] > room[3] - AIR:
+            return _visible(b, left, *room[1:])  # larger than the room: part of it in view
+        return b["left"] >= left - 0.5 and b["right"] <= room[1] + 0.5 and b["top"] >= room[2] - 0.5 \
             and b["bottom"] <= room[3] + 0.5
 
     assert any(map(in_view, marked)), f"{where}: none of the outlined arrays or cells is in view {room}: {marked[:3]}"
@@ -175,3 +179,57 @@ def test_stepping_the_widest_figure_follows_its_cells(browse: Browse, width: int
             wide.button("Step forward").click()
             wide.wait_step(k)
             _check_in_play(wide, f"wide at {width}px ({mode}) state {k}")
+
+
+# The diagram's row labels (band names and the rows' characters) and the copies pinned at the stage's edge.
+PINS = """(f) => {
+  const box = (e) => { const b = e.getBoundingClientRect(); return {left: b.left, right: b.right, top: b.top,
+                                                                    bottom: b.bottom}; };
+  const shown = (e) => e.getClientRects().length > 0;
+  const pins = f.querySelector('.rnn-pins');
+  const texts = (root) => Array.from(root.querySelectorAll('text'), (t) => ({text: t.textContent, box: box(t),
+    size: parseFloat(getComputedStyle(t).fontSize), shown: shown(t)}));
+  return {stage: box(f.querySelector('.rnn-stage')), scrollLeft: f.querySelector('.rnn-stage').scrollLeft,
+          labels: texts(f.querySelector('svg.rnn-diagram')).filter((t, k) =>
+            f.querySelectorAll('svg.rnn-diagram text')[k].matches('.rnn-band, .rnn-vocab')),
+          pinned: pins && shown(pins) ? texts(pins).filter((t) => t.shown) : [],
+          panel: pins && shown(pins) ? box(pins.querySelector('rect.rnn-pin')) : null};
+}"""
+
+
+@pytest.mark.parametrize(("path", "width"), [("hello/index.html", 390), ("english/index.html", 320)])
+def test_a_stage_scrolled_sideways_keeps_its_row_labels_at_its_edge(
+        browse: Browse, article_site: Site, path: str, width: int) -> None:
+    page = browse.open(path, site=article_site, viewport=_viewport(width), reduced_motion="reduce")
+    figure = figures(page)[-1]
+    for mode in MODES:
+        _show(page, figure, mode)
+        stage = figure.root.locator(".rnn-stage")
+        before: dict[str, Any] = figure.root.evaluate(PINS)
+        assert not before["pinned"], f"{path} {mode}: labels pinned before any scroll: {before['pinned'][:3]}"
+        stage.evaluate("(s) => { s.scrollLeft = s.scrollWidth; }")
+        page.wait_for_function("(f) => f.querySelector('.rnn-pins.is-pinned')", arg=figure.root.element_handle())
+        m: dict[str, Any] = figure.root.evaluate(PINS)
+        assert m["scrollLeft"] > 0
+        labels = [t for t in m["labels"] if t["shown"]]
+        assert labels and any(t["box"]["right"] < m["stage"]["left"] for t in labels), \
+            f"{path} {mode}: no label has scrolled out of view"
+        for label in labels:  # each has its copy, on its row, inside the stage, no smaller
+            twins = [p for p in m["pinned"] if p["text"] == label["text"]
+                     and abs(p["box"]["top"] - label["box"]["top"]) < 1]
+            assert twins, f"{path} {mode}: {label['text']!r} at y {label['box']['top']:.0f} is not pinned"
+            twin = twins[0]
+            assert m["stage"]["left"] <= twin["box"]["left"] and twin["box"]["right"] <= m["panel"]["right"], twin
+            assert twin["size"] >= FLOOR
+        assert m["panel"]["right"] - m["stage"]["left"] < (m["stage"]["right"] - m["stage"]["left"]) / 2, \
+            f"{path} {mode}: the pinned labels take half the stage: {m['panel']}"
+        n = figure.steps  # stepping back from the end: what the step shows comes into view clear of the labels
+        for k in sorted({1, *range(2, n - 1, max(1, n // 8))}, reverse=True):
+            figure.root.evaluate("(f, k) => window.unrolled.figure(f.id).go(k)", k + 1)
+            figure.button("Step back").click()
+            figure.wait_step(k)
+            _check_in_play(figure, f"{path} at {width}px, {figure.name} ({mode}) back to state {k}")
+        stage.evaluate("(s) => { s.scrollLeft = s.scrollWidth; }")
+        page.wait_for_function("(f) => f.querySelector('.rnn-pins.is-pinned')", arg=figure.root.element_handle())
+        stage.evaluate("(s) => { s.scrollLeft = 0; }")
+        page.wait_for_function("(f) => !f.querySelector('.rnn-pins.is-pinned')", arg=figure.root.element_handle())

@@ -1263,6 +1263,93 @@
 
   // One figure: its program, its diagram, its controls, and where the reader is in it. `new Player(figure)` is not
   // ready to play: read() reads what the build wrote, in steps.
+  // A stage scrolled sideways keeps its row labels at its left edge, as a spreadsheet freezes its first column: each
+  // band's name (text.rnn-band) and its rows' characters (text.rnn-vocab) on a panel as tall as the network, shown
+  // once the stage is scrolled so far that the panel covers where the labels were. Made on the first such scroll; a
+  // gradient's name (in g.rnn-grads, not laid out in forward mode) is pinned on a tag of its own, in a g.rnn-grads
+  // shown in update mode only. Cells a step scrolls to keep clear of the panel (--pinned).
+  const PIN_CHAR = 0.62 * 11; // a generous monospace advance at the labels' 11 px, as the build estimates it
+
+  class Pins {
+    constructor(figure, stage, svg) {
+      this.figure = figure;
+      this.stage = stage;
+      this.svg = svg;
+      this.el = null;
+      this.from = Infinity; // the scroll that pins them, once measured
+      this.shown = false;
+    }
+
+    // Pin the labels when the stage is scrolled past them (their blocks made and measured on the first scroll).
+    update() {
+      const left = this.stage.scrollLeft;
+      if (!this.el && left > 0) this.make();
+      const shown = left > this.from;
+      if (shown !== this.shown) this.el.classList.toggle("is-pinned", shown);
+      this.shown = shown;
+    }
+
+    make() {
+      const svg = this.svg, origin = svg.viewBox.baseVal, widthOf = (text) => Math.ceil(text.length * PIN_CHAR);
+      const vocab = Array.from(svg.querySelectorAll("text.rnn-vocab"));
+      const bands = Array.from(svg.querySelectorAll("text.rnn-band"), (label) => {
+        const array = label.closest(".rnn-grads") ? null : svg.querySelector(
+          'g.rnn-array[data-ref="' + CSS.escape(label.getAttribute("data-ref")) + '"]');
+        const box = array ? array.getBBox() : null, y = numberAttribute(label, "y");
+        const top = box ? Math.min(box.y, y - 13) : y - 12, bottom = box ? box.y + box.height : y + 4;
+        return { label, top, bottom, rows: vocab.filter((v) => top < numberAttribute(v, "y") &&
+                                                         numberAttribute(v, "y") < bottom) };
+      });
+      const chars = Math.max(0, ...vocab.map((v) => widthOf(v.textContent)));
+      const width = 12 + Math.max(...bands.map((band) => widthOf(band.label.textContent) +
+                                                        (band.rows.length ? 8 + chars : 0)));
+      const update = this.figure.classList.contains("is-update"); // the gradients' names are shown
+      const labels = Array.from(svg.querySelectorAll("text.rnn-band, text.rnn-vocab"), (label) => {
+        const x = numberAttribute(label, "x") - origin.x;
+        if (!update && label.closest(".rnn-grads")) return 0;
+        return label.classList.contains("anchor-end") ? x : x + widthOf(label.textContent);
+      });
+      this.from = Math.max(0, Math.max(...labels) - width); // the panel then covers every label it copies
+      const el = document.createElementNS(SVG, "svg"), make = (name, attributes, text) => {
+        const e = document.createElementNS(SVG, name);
+        for (const key of Object.keys(attributes)) e.setAttribute(key, String(attributes[key]));
+        if (text) e.textContent = text;
+        return e;
+      };
+      const network = bands.filter((band) => !band.label.closest(".rnn-grads"));
+      const bottom = Math.max(...network.map((band) => band.bottom)) + 4 - origin.y; // the network's: one panel
+      el.append(make("rect", { class: "rnn-pin", x: 0, y: 0, width, height: bottom }));
+      let grads = null;
+      for (const band of bands) {
+        const text = make("text", { x: 6, y: numberAttribute(band.label, "y") - origin.y }, band.label.textContent);
+        if (network.indexOf(band) >= 0) el.append(text);
+        else { // a gradient's name, on a tag of its own
+          grads = grads || el.appendChild(make("g", { class: "rnn-grads" }));
+          grads.append(make("rect", { class: "rnn-pin", x: 0, y: band.top - 3 - origin.y, width, height: 19 }), text);
+        }
+        for (const row of band.rows) {
+          el.append(make("text", { x: width - 6, y: numberAttribute(row, "y") - origin.y, class: "rnn-pin-row" },
+                         row.textContent));
+        }
+      }
+      el.setAttribute("class", "rnn-pins");
+      el.setAttribute("aria-hidden", "true");
+      el.setAttribute("width", String(width + 1));
+      el.setAttribute("height", String(Math.max(...bands.map((band) => band.bottom)) + 4 - origin.y));
+      this.stage.after(el);
+      this.figure.style.setProperty("--pinned", width + "px");
+      this.el = el;
+    }
+
+    remove() {
+      if (this.el) this.el.remove();
+      this.figure.style.removeProperty("--pinned");
+      this.el = null;
+      this.from = Infinity;
+      this.shown = false;
+    }
+  }
+
   class Player {
     constructor(figure) {
       this.figure = figure;
@@ -1290,6 +1377,7 @@
       this.more = part(".rnn-more");
       this.numbers = part(".rnn-numbers");
       this.svg = part(".rnn-diagram");
+      this.pins = new Pins(figure, this.stage, this.svg);
       this.modeButtons = Array.from(figure.querySelectorAll(".rnn-modes button[data-mode]"));
       this.diagram = new Diagram(this.svg, this.trace);
       yield* this.diagram.adding(this.svg, this.trace);
@@ -1462,6 +1550,7 @@
       if (this.timeline) this.timeline.destroy();
       if (this.space) this.space.destroy();
       this.stage.onscroll = null;
+      this.pins.remove();
       clearTimeout(this.timer);
       this.timer = 0;
       cancelAnimationFrame(this.following);
@@ -1563,6 +1652,7 @@
       this.step = this.steps - 1;
       for (const cell of this.diagram.cells.values()) cell.paint(this.step);
       this.showState(this.step);
+      this.pins.remove(); // made again for this mode's bands (a late training step brings its gradients' names)
       this.fit();
       if (byReader) address.follow(this);
       this.emit("mode");
@@ -1697,6 +1787,7 @@
       if (stage.scrollWidth > stage.clientWidth) stage.setAttribute("tabindex", "0");
       else stage.removeAttribute("tabindex");
       this.figure.classList.toggle("has-more", stage.scrollLeft + stage.clientWidth < stage.scrollWidth - 1);
+      this.pins.update();
     }
 
     // While the figure is on screen, a reader's step brings what the state makes (else what it uses) into view:
