@@ -1264,89 +1264,66 @@
   // One figure: its program, its diagram, its controls, and where the reader is in it. `new Player(figure)` is not
   // ready to play: read() reads what the build wrote, in steps.
   // A stage scrolled sideways keeps its row labels at its left edge, as a spreadsheet freezes its first column: each
-  // band's name (text.rnn-band) and its rows' characters (text.rnn-vocab) on a panel as tall as the network, shown
-  // once the stage is scrolled so far that the panel covers where the labels were. Made on the first such scroll; a
-  // gradient's name (in g.rnn-grads, not laid out in forward mode) is pinned on a tag of its own, in a g.rnn-grads
-  // shown in update mode only. Cells a step scrolls to keep clear of the panel (--pinned).
-  const PIN_CHAR = 0.62 * 11; // a generous monospace advance at the labels' 11 px, as the build estimates it
-
+  // band's name (text.rnn-band) and its rows' characters (text.rnn-vocab), copied onto a panel as tall as the
+  // network, shown once the stage is scrolled so far that the panel covers where the labels were. Made on the first
+  // such scroll, for the mode shown (a gradient's name, in g.rnn-grads, on a tag of its own). Cells a step scrolls
+  // to keep clear of the panel (--pinned, its width).
   class Pins {
     constructor(figure, stage, svg) {
-      this.figure = figure;
-      this.stage = stage;
-      this.svg = svg;
-      this.el = null;
-      this.from = Infinity; // the scroll that pins them, once measured
-      this.shown = false;
+      Object.assign(this, { figure, stage, svg, el: null, from: Infinity, shown: false });
     }
 
-    // Pin the labels when the stage is scrolled past them (their blocks made and measured on the first scroll).
+    // Pin the labels when the stage is scrolled past them.
     update() {
-      const left = this.stage.scrollLeft;
-      if (!this.el && left > 0) this.make();
-      const shown = left > this.from;
+      if (!this.el && this.stage.scrollLeft > 0) this.make();
+      const shown = this.stage.scrollLeft > this.from;
       if (shown !== this.shown) this.el.classList.toggle("is-pinned", shown);
       this.shown = shown;
     }
 
     make() {
-      const svg = this.svg, origin = svg.viewBox.baseVal, widthOf = (text) => Math.ceil(text.length * PIN_CHAR);
-      const vocab = Array.from(svg.querySelectorAll("text.rnn-vocab"));
-      const bands = Array.from(svg.querySelectorAll("text.rnn-band"), (label) => {
-        const array = label.closest(".rnn-grads") ? null : svg.querySelector(
-          'g.rnn-array[data-ref="' + CSS.escape(label.getAttribute("data-ref")) + '"]');
-        const box = array ? array.getBBox() : null, y = numberAttribute(label, "y");
-        const top = box ? Math.min(box.y, y - 13) : y - 12, bottom = box ? box.y + box.height : y + 4;
-        return { label, top, bottom, rows: vocab.filter((v) => top < numberAttribute(v, "y") &&
-                                                         numberAttribute(v, "y") < bottom) };
+      const svg = this.svg, origin = svg.viewBox.baseVal, y = (e) => numberAttribute(e, "y") - origin.y;
+      const wide = (e) => Math.ceil(e.textContent.length * 6.82); // 11-px monospace, as generously as the build
+      const vocab = Array.from(svg.querySelectorAll(".rnn-vocab")), shows = this.figure.classList.contains("is-update");
+      const bands = Array.from(svg.querySelectorAll(".rnn-band"), (label) => {
+        const array = svg.querySelector('.rnn-array[data-ref="' + label.getAttribute("data-ref") + '"]');
+        const box = label.closest(".rnn-grads") || !array ? null : array.getBBox();
+        const top = box ? Math.min(box.y - origin.y, y(label) - 13) : y(label) - 12;
+        const bottom = box ? box.y - origin.y + box.height : y(label) + 4;
+        return { label, top, bottom, rows: vocab.filter((v) => top < y(v) && y(v) < bottom) };
       });
-      const chars = Math.max(0, ...vocab.map((v) => widthOf(v.textContent)));
-      const width = 12 + Math.max(...bands.map((band) => widthOf(band.label.textContent) +
-                                                        (band.rows.length ? 8 + chars : 0)));
-      const update = this.figure.classList.contains("is-update"); // the gradients' names are shown
-      const labels = Array.from(svg.querySelectorAll("text.rnn-band, text.rnn-vocab"), (label) => {
-        const x = numberAttribute(label, "x") - origin.x;
-        if (!update && label.closest(".rnn-grads")) return 0;
-        return label.classList.contains("anchor-end") ? x : x + widthOf(label.textContent);
-      });
-      this.from = Math.max(0, Math.max(...labels) - width); // the panel then covers every label it copies
-      const el = document.createElementNS(SVG, "svg"), make = (name, attributes, text) => {
-        const e = document.createElementNS(SVG, name);
-        for (const key of Object.keys(attributes)) e.setAttribute(key, String(attributes[key]));
-        if (text) e.textContent = text;
-        return e;
-      };
-      const network = bands.filter((band) => !band.label.closest(".rnn-grads"));
-      const bottom = Math.max(...network.map((band) => band.bottom)) + 4 - origin.y; // the network's: one panel
-      el.append(make("rect", { class: "rnn-pin", x: 0, y: 0, width, height: bottom }));
-      let grads = null;
+      const chars = Math.max(0, ...vocab.map(wide));
+      const width = 12 + Math.max(...bands.map((b) => wide(b.label) + (b.rows.length ? 8 + chars : 0)));
+      const ends = [...bands.map((b) => b.label), ...vocab].filter((e) => shows || !e.closest(".rnn-grads"))
+        .map((e) => numberAttribute(e, "x") - origin.x + (e.classList.contains("anchor-end") ? 0 : wide(e)));
+      this.from = Math.max(0, Math.max(...ends) - width); // the panel then covers every label it copies
+      const tag = (top, height) => '<rect class="rnn-pin" width="' + width + '" y="' + top + '" height="' + height + '"/>';
+      const network = bands.filter((b) => !b.label.closest(".rnn-grads"));
+      const el = this.el = document.createElementNS(SVG, "svg"), bottom = Math.max(...bands.map((b) => b.bottom)) + 4;
+      el.innerHTML = tag(0, Math.max(...network.map((b) => b.bottom)) + 4) + '<g class="rnn-grads"></g>';
+      const grads = el.lastChild;
       for (const band of bands) {
-        const text = make("text", { x: 6, y: numberAttribute(band.label, "y") - origin.y }, band.label.textContent);
-        if (network.indexOf(band) >= 0) el.append(text);
-        else { // a gradient's name, on a tag of its own
-          grads = grads || el.appendChild(make("g", { class: "rnn-grads" }));
-          grads.append(make("rect", { class: "rnn-pin", x: 0, y: band.top - 3 - origin.y, width, height: 19 }), text);
-        }
-        for (const row of band.rows) {
-          el.append(make("text", { x: width - 6, y: numberAttribute(row, "y") - origin.y, class: "rnn-pin-row" },
-                         row.textContent));
+        const grad = network.indexOf(band) < 0;
+        if (grad) grads.insertAdjacentHTML("beforeend", tag(band.top - 3, 19));
+        for (const label of [band.label, ...band.rows]) {
+          const copy = label.cloneNode(true);
+          copy.setAttribute("x", label === band.label ? 6 : width - 6);
+          copy.setAttribute("y", y(label));
+          (grad ? grads : el).append(copy);
         }
       }
       el.setAttribute("class", "rnn-pins");
       el.setAttribute("aria-hidden", "true");
-      el.setAttribute("width", String(width + 1));
-      el.setAttribute("height", String(Math.max(...bands.map((band) => band.bottom)) + 4 - origin.y));
+      el.setAttribute("width", width + 1);
+      el.setAttribute("height", bottom);
       this.stage.after(el);
       this.figure.style.setProperty("--pinned", width + "px");
-      this.el = el;
     }
 
     remove() {
       if (this.el) this.el.remove();
       this.figure.style.removeProperty("--pinned");
-      this.el = null;
-      this.from = Infinity;
-      this.shown = false;
+      Object.assign(this, { el: null, from: Infinity, shown: false });
     }
   }
 
