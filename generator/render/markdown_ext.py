@@ -80,8 +80,9 @@ def moved_gradients(figure_html: str, name: str) -> tuple[str, str]:
     return figure_html[:start] + figure_html[end:], f'<svg data-grads-for="{name}">{figure_html[start:end]}</svg>'
 
 
-def loads_later(figure_html: str) -> bool:
-    """Whether the figure leaves its training step to traces/NAME.step.js (its tag says `data-later`)."""
+def tagged_later(figure_html: str) -> bool:
+    """Whether the rendered figure leaves its training step to traces/NAME.step.js: its tag says `data-later`
+    (tracefile.loads_later decided it from the figure's `show`)."""
     return " data-later " in figure_html[:figure_html.index(">")]
 
 
@@ -103,7 +104,7 @@ class FigurePreprocessor(Preprocessor):
         programs: list[list[str]] = []
         rendered = [page.render_figure(block) for block in page.blocks]
         # The training-step listing stays in the first figure that does not load its training step later.
-        keeper = next((n for n, html in enumerate(rendered) if not loads_later(html)), None)
+        keeper = next((n for n, html in enumerate(rendered) if not tagged_later(html)), None)
         for n, block in reversed(list(enumerate(page.blocks))):
             start = block.line - page.first_line
             end = block.end_line - page.first_line
@@ -111,7 +112,7 @@ class FigurePreprocessor(Preprocessor):
             html, gradients = moved_gradients(html, block.name)
             forward = [part for part in program if 'data-program="update"' not in part]
             update = "".join(part for part in program if 'data-program="update"' in part) + gradients
-            if loads_later(html):
+            if tagged_later(html):
                 listing = UPDATE_LISTING.search(html)
                 page.later[block.name] = update + (listing.group(0) if listing else "")
                 programs.insert(0, forward)
