@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import sys
 import threading
@@ -34,7 +35,9 @@ class Forked(Generic[Result]):
         context = multiprocessing.get_context("fork")
         self.receiver, sender = context.Pipe(duplex=False)
         self.process = context.Process(target=_run, args=(sender, work, args), daemon=True)
+        gc.freeze()  # the child's collections skip what it inherits, and so never copy those pages to write them
         self.process.start()
+        gc.unfreeze()  # the caller (a preview server's long life, say) collects as before
         sender.close()
         self.done = False
         self.value: Result | None = None
