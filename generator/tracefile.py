@@ -1,4 +1,8 @@
-"""A trace's written form: the schema number, compact JSON at full precision, and JSON safe inside <script>."""
+"""A trace's written form: the schema number, compact JSON at full precision, and JSON safe inside <script>.
+
+In memory a trace is JSON's values, but for its bulk (the checkpoints' weights, the replay's anchors), which stays in
+numpy float64 arrays until it is written, as the lists they stand for (training need not wait to make them lists).
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,14 @@ Trace = dict[str, Any]
 
 
 def _finite(value: object) -> bool:
-    """Whether every float inside (dicts and lists, however nested) is finite."""
+    """Whether every float inside (dicts, lists and numpy arrays, however nested) is finite."""
     if isinstance(value, float):
         return math.isfinite(value)
+    if hasattr(value, "dtype"):  # a numpy array: numpy is loaded, since one exists
+        import numpy as np
+
+        array: Any = value
+        return bool(np.isfinite(array).all())
     if isinstance(value, dict):
         return all(_finite(item) for item in value.values())
     if isinstance(value, list):
@@ -35,7 +44,7 @@ def trace_bytes(trace: Trace) -> bytes:
     """
     if not _finite(trace):
         raise ValueError("a trace holds NaN or infinity, which JSON cannot write")
-    return orjson.dumps(trace, default=_plain_float)
+    return orjson.dumps(trace, default=_plain)
 
 
 def trace_json(trace: Trace) -> str:
@@ -43,10 +52,15 @@ def trace_json(trace: Trace) -> str:
     return trace_bytes(trace).decode("utf-8")
 
 
-def _plain_float(value: object) -> float:
-    """A float subclass (numpy's float64) as the float it is; anything else orjson cannot write is an error."""
+def _plain(value: object) -> float | list[Any]:
+    """A float subclass (numpy's float64) as the float it is, a float64 array as its list; anything else orjson
+    cannot write is an error (a numpy integer, say: a trace holds plain numbers)."""
     if isinstance(value, float):
         return float(value)
+    if getattr(value, "dtype", None) == "float64" and hasattr(value, "ndim"):
+        array: Any = value
+        listed: list[Any] = array.tolist()
+        return listed
     raise TypeError(f"a trace cannot hold a {type(value).__name__}")
 
 

@@ -136,12 +136,14 @@ def _check_printable(value: Any, where: str, spec: str | None) -> None:
 
 
 def _step(value: Any, where: str, key: str | None, index: str | None) -> Any:
+    """value's `.key` or `[index]` (a numpy array in the trace, its bulk, read as the list it is written as)."""
     if key is not None:
         if not isinstance(value, dict) or key not in value:
             keys = tuple(value) if isinstance(value, dict) else ()
             hint = suggest(key, keys) or (f"; it has {', '.join(keys)}" if keys else "")
             raise InlineReferenceError(f"{where} has no '{key}'{hint}")
-        return value[key]
+        found = value[key]
+        return found.tolist() if hasattr(found, "tolist") else found
     assert index is not None
     if not isinstance(value, list):
         raise InlineReferenceError(f"{where} is not a list, so [{index}] means nothing")

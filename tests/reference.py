@@ -71,3 +71,12 @@ def reference_update(trace: dict[str, Any], clip: float) -> dict[str, Any]:
     for v in d.values():
         np.clip(v, -clip, clip, out=v)
     return {"p": p, "grads": d, "unclipped": unclipped, "steps": steps}
+
+
+def as_lists(value: Any) -> Any:
+    """A trace as it is written: its numpy arrays (the checkpoints' weights, the replay's anchors) as lists."""
+    if isinstance(value, dict):
+        return {key: as_lists(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_lists(item) for item in value]
+    return value.tolist() if isinstance(value, np.ndarray) else value

@@ -14,6 +14,7 @@ from generator.render.program import record_program
 from generator.render.timeline import loss_curve
 
 from .project import valid_network
+from .reference import as_lists
 
 
 def _flat(params: rnn.Params) -> list[float]:
@@ -42,7 +43,7 @@ def test_a_template_names_the_values_the_weights_decide(article_traces: dict[str
 
 
 def test_anchors_are_the_runs_own_checkpoints_and_resume_it(article_traces: dict[str, Any]) -> None:
-    trace = article_traces["alternating"]
+    trace = as_lists(article_traces["alternating"])
     record = trace["training"]["replay"]
     assert record["snap"] is False
     assert [a["update"] for a in record["anchors"]] == [0]  # 6,400 updates: within one ANCHOR_SPAN

@@ -11,6 +11,8 @@ import pytest
 
 from generator.tracefile import script_safe_json, trace_json
 
+from .reference import as_lists
+
 
 def recompute(trace: dict[str, Any]) -> list[dict[str, Any]]:
     """A forward pass written for the test, from the trace's params only (no generator code)."""
@@ -97,19 +99,19 @@ def test_training_history_and_checkpoints(article_traces: dict[str, Any]) -> Non
     assert "cross-entropy" in training["loss_kind"]
     assert training["loss_history_updates"][0] == 1 and training["loss_history_updates"][-1] == 6400
     assert training["loss_history"][0] > 2.0 > 0.01 > training["loss_history"][-1]
-    checkpoints = training["checkpoints"]
+    checkpoints = as_lists(training["checkpoints"])
     assert [c["update"] for c in checkpoints][::10] == [0, 1280, 2560, 3840, 5120, 6400]
     assert len(checkpoints) == 51
     assert all(set(c) == {"update", "params", "hidden_state_prev"} for c in checkpoints)  # the trace's names
     assert checkpoints[-1]["params"] == article_traces["alternating"]["params"]
     untrained = article_traces["untrained"]["training"]
     assert untrained["loss_history"] == [] and [c["update"] for c in untrained["checkpoints"]] == [0]
-    assert untrained["checkpoints"][0]["params"] == article_traces["untrained"]["params"]
+    assert as_lists(untrained["checkpoints"])[0]["params"] == article_traces["untrained"]["params"]
 
 
 def test_floats_round_trip_at_full_precision(article_traces: dict[str, Any]) -> None:
     trace = article_traces["useful"]
-    assert json.loads(trace_json(trace)) == trace
+    assert json.loads(trace_json(trace)) == as_lists(trace)
 
 
 def test_script_safe_json_cannot_close_the_script() -> None:
@@ -132,3 +134,10 @@ def test_trace_json_writes_every_double_exactly_and_refuses_what_json_cannot_hol
             trace_json({"deep": [[0.5, {"x": [bad]}]]})
     with pytest.raises(TypeError):
         trace_json({"index": np.int64(3)})  # as json.dumps refused it: a trace holds plain numbers
+    # Its bulk may stay in float64 arrays until it is written: as their lists, digit for digit, refused the same way.
+    bulk = {"flat": np.array(EDGE_FLOATS), "rows": np.array(EDGE_FLOATS[:6]).reshape(2, 3)}
+    assert trace_json(bulk) == trace_json({"flat": EDGE_FLOATS, "rows": [EDGE_FLOATS[:3], EDGE_FLOATS[3:6]]})
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        trace_json({"deep": [{"x": np.array([0.5, math.nan])}]})
+    with pytest.raises(TypeError):
+        trace_json({"codes": np.array([1, 2])})

@@ -34,9 +34,9 @@ from .rnn import checkpoint_updates
 ANCHOR_SPAN = 10_000  # at most this many updates between two anchors (about 50 ms of training in the page)
 
 
-def _flat(arrays: list[Any]) -> list[float]:
-    flat: list[float] = np.concatenate([a.ravel() for a in arrays]).tolist() if arrays else []
-    return flat
+def _flat(arrays: list[Any]) -> Any:
+    """The arrays end to end, one float64 array (the trace writes it as a list), or [] for none."""
+    return np.concatenate([a.ravel() for a in arrays]) if arrays else []
 
 
 def anchor_updates(updates: int, snap: bool) -> list[int]:

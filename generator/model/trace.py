@@ -35,6 +35,13 @@ def _matrix(matrix: rnn.Array) -> list[list[float]]:
     return rows
 
 
+def params_arrays(params: rnn.Params) -> dict[str, rnn.Array]:
+    """The five weights under their code names as params_json has them, left as numpy arrays (a checkpoint's: the
+    trace writes them as the same lists, without making a Python float of each)."""
+    return {name: np.ascontiguousarray(array.ravel() if name.endswith("_bias") else array)
+            for name, array in zip(PARAM_NAMES, params.arrays(), strict=True)}
+
+
 def params_json(params: rnn.Params) -> dict[str, Any]:
     """The five weights under their code names: matrices as rows, column vectors flat."""
     return {
@@ -181,7 +188,7 @@ def record_trace(network: Network, progress: health.Progress | None = None, spar
             "shown_update": spec.updates,
             "replay": replayed and {**replayed, "text": network.text},
             "checkpoints": [
-                {"update": n, "params": params_json(p), "hidden_state_prev": _column(h)}
+                {"update": n, "params": params_arrays(p), "hidden_state_prev": h.ravel()}
                 for n, p, h in run.checkpoints
             ],
         },
