@@ -1300,7 +1300,8 @@
       const tag = (top, height) => '<rect class="rnn-pin" width="' + width + '" y="' + top + '" height="' + height + '"/>';
       const network = bands.filter((b) => !b.label.closest(".rnn-grads"));
       const el = this.el = document.createElementNS(SVG, "svg"), bottom = Math.max(...bands.map((b) => b.bottom)) + 4;
-      el.innerHTML = tag(0, Math.max(...network.map((b) => b.bottom)) + 4) + '<g class="rnn-grads"></g>';
+      const panel = Math.max(...network.map((b) => b.bottom)) + 4; // its edge drawn too: dark themes lose the shadow
+      el.innerHTML = tag(0, panel) + '<path class="rnn-pin-edge" d="M' + width + " 0V" + panel + '"/><g class="rnn-grads"></g>';
       const grads = el.lastChild;
       for (const band of bands) {
         const grad = network.indexOf(band) < 0;
