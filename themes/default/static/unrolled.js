@@ -1261,8 +1261,6 @@
     return trace;
   }
 
-  // One figure: its program, its diagram, its controls, and where the reader is in it. `new Player(figure)` is not
-  // ready to play: read() reads what the build wrote, in steps.
   // A stage scrolled sideways keeps its row labels at its left edge, as a spreadsheet freezes its first column: each
   // band's name (text.rnn-band) and its rows' characters (text.rnn-vocab), copied onto a panel as tall as the
   // network, shown once the stage is scrolled so far that the panel covers where the labels were. Made on the first
@@ -1328,6 +1326,8 @@
     }
   }
 
+  // One figure: its program, its diagram, its controls, and where the reader is in it. `new Player(figure)` is not
+  // ready to play: read() reads what the build wrote, in steps.
   class Player {
     constructor(figure) {
       this.figure = figure;
@@ -1759,7 +1759,8 @@
 
     // The diagram is drawn at 1:1 at least (never below its 11-px text): one wider than the stage scrolls in it.
     // Any overflow makes the stage focusable (a scrolling area must take the keyboard); until it is scrolled to
-    // its end, the figure shows a "scroll →" hint (has-more). Run on load, resize and the stage's scroll.
+    // its end, the figure shows a "scroll →" hint (has-more); scrolled past its row labels, it pins them (Pins).
+    // Run on load, resize and the stage's scroll.
     fit() {
       const stage = this.stage;
       if (stage.scrollWidth > stage.clientWidth) stage.setAttribute("tabindex", "0");
