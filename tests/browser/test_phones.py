@@ -233,3 +233,28 @@ def test_a_stage_scrolled_sideways_keeps_its_row_labels_at_its_edge(
         page.wait_for_function("(f) => f.querySelector('.rnn-pins.is-pinned')", arg=figure.root.element_handle())
         stage.evaluate("(s) => { s.scrollLeft = 0; }")
         page.wait_for_function("(f) => !f.querySelector('.rnn-pins.is-pinned')", arg=figure.root.element_handle())
+
+
+# After a scroll: the panel of pinned labels (if shown) and the window's last step's column (its loss cell).
+LAST_STEP = """(f) => {
+  const box = (e) => { const b = e.getBoundingClientRect(); return {left: b.left, right: b.right}; };
+  const pins = f.querySelector('.rnn-pins.is-pinned');
+  const losses = Array.from(f.querySelectorAll('svg.rnn-diagram g.rnn-array[data-ref="loss"]'))
+    .filter((g) => g.getClientRects().length);
+  return {panel: pins ? box(pins.querySelector('rect.rnn-pin')) : null, last: box(losses[losses.length - 1])};
+}"""
+
+
+@pytest.mark.parametrize(("name", "pinned"), [("wide", True), ("tiny", False)])
+def test_the_pinned_labels_never_hide_the_last_step(browse: Browse, name: str, pinned: bool) -> None:
+    # tiny's one step is narrower than its weights: scrolled to its end, a panel would cover the step for good.
+    page = browse.open("edges/index.html", viewport=_viewport(320), reduced_motion="reduce")
+    figure = Figure(page, name)
+    for mode in MODES:
+        _show(page, figure, mode)
+        figure.root.locator(".rnn-stage").evaluate("(s) => { s.scrollLeft = s.scrollWidth; }")
+        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        m: dict[str, Any] = figure.root.evaluate(LAST_STEP)
+        assert (m["panel"] is not None) == pinned, f"{name} ({mode}) scrolled to its end: panel {m['panel']}"
+        if m["panel"]:
+            assert m["panel"]["right"] <= m["last"]["left"] + 0.5, f"{name} ({mode}): the panel covers {m}"

@@ -1231,6 +1231,7 @@
       const figure = this.player.figure;
       if (width === this.built.width) figure.setAttribute("style", this.built.style); // as the build wrote it
       else figure.style.setProperty("--w", width + "px");
+      this.player.pins.remove(); // made again for this window's columns (and the figure's style was rewritten)
       this.player.fit();
     }
 
@@ -1263,18 +1264,19 @@
 
   // A stage scrolled sideways keeps its row labels at its left edge, as a spreadsheet freezes its first column: each
   // band's name (text.rnn-band) and its rows' characters (text.rnn-vocab), copied onto a panel as tall as the
-  // network, shown once the stage is scrolled so far that the panel covers where the labels were. Made on the first
-  // such scroll, for the mode shown (a gradient's name, in g.rnn-grads, on a tag of its own). Cells a step scrolls
-  // to keep clear of the panel (--pinned, its width).
+  // network, shown once the stage is scrolled so far that the panel covers where the labels were, and while a whole
+  // step's column is still in view beside it (a diagram wider than its network, for its weights, scrolls on past
+  // its last step). Made on the first such scroll, for the mode and window shown (a gradient's name, in
+  // g.rnn-grads, on a tag of its own). Cells a step scrolls to keep clear of the panel (--pinned, its width).
   class Pins {
     constructor(figure, stage, svg) {
-      Object.assign(this, { figure, stage, svg, el: null, from: Infinity, shown: false });
+      Object.assign(this, { figure, stage, svg, el: null, from: Infinity, until: 0, shown: false });
     }
 
     // Pin the labels when the stage is scrolled past them.
     update() {
       if (!this.el && this.stage.scrollLeft > 0) this.make();
-      const shown = this.stage.scrollLeft > this.from;
+      const shown = this.stage.scrollLeft > this.from && this.stage.scrollLeft <= this.until;
       if (shown !== this.shown) this.el.classList.toggle("is-pinned", shown);
       this.shown = shown;
     }
@@ -1295,6 +1297,10 @@
       const ends = [...bands.map((b) => b.label), ...vocab].filter((e) => shows || !e.closest(".rnn-grads"))
         .map((e) => numberAttribute(e, "x") - origin.x + (e.classList.contains("anchor-end") ? 0 : wide(e)));
       this.from = Math.max(0, Math.max(...ends) - width); // the panel then covers every label it copies
+      const steps = Array.from(svg.querySelectorAll('.rnn-array[data-ref="loss"]'), (g) => g.getBBox())
+        .filter((box) => box.width > 0); // the window's steps (those past it are not displayed)
+      const last = steps[steps.length - 1];
+      this.until = last ? last.x - origin.x - width : 0; // its last step's column still beside the panel
       const tag = (top, height) => '<rect class="rnn-pin" width="' + width + '" y="' + top + '" height="' + height + '"/>';
       const network = bands.filter((b) => !b.label.closest(".rnn-grads"));
       const el = this.el = document.createElementNS(SVG, "svg"), bottom = Math.max(...bands.map((b) => b.bottom)) + 4;
@@ -1322,7 +1328,7 @@
     remove() {
       if (this.el) this.el.remove();
       this.figure.style.removeProperty("--pinned");
-      Object.assign(this, { el: null, from: Infinity, shown: false });
+      Object.assign(this, { el: null, from: Infinity, until: 0, shown: false });
     }
   }
 
