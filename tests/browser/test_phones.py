@@ -253,6 +253,8 @@ def test_the_pinned_labels_never_hide_the_last_step(browse: Browse, name: str, p
     for mode in MODES:
         _show(page, figure, mode)
         figure.root.locator(".rnn-stage").evaluate("(s) => { s.scrollLeft = s.scrollWidth; }")
+        if pinned:
+            page.wait_for_function("(f) => f.querySelector('.rnn-pins.is-pinned')", arg=figure.root.element_handle())
         page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
         m: dict[str, Any] = figure.root.evaluate(LAST_STEP)
         assert (m["panel"] is not None) == pinned, f"{name} ({mode}) scrolled to its end: panel {m['panel']}"
