@@ -1286,15 +1286,16 @@
       const wide = (e) => Math.ceil(e.textContent.length * 6.82); // 11-px monospace, as generously as the build
       const vocab = Array.from(svg.querySelectorAll(".rnn-vocab")), shows = this.figure.classList.contains("is-update");
       const bands = Array.from(svg.querySelectorAll(".rnn-band"), (label) => {
+        const grad = !!label.closest(".rnn-grads"); // a gradient's name: on a tag of its own, in update mode
         const array = svg.querySelector('.rnn-array[data-ref="' + label.getAttribute("data-ref") + '"]');
-        const box = label.closest(".rnn-grads") || !array ? null : array.getBBox();
+        const box = grad || !array ? null : array.getBBox();
         const top = box ? Math.min(box.y - origin.y, y(label) - 13) : y(label) - 12;
         const bottom = box ? box.y - origin.y + box.height : y(label) + 4;
-        return { label, top, bottom, rows: vocab.filter((v) => top < y(v) && y(v) < bottom) };
+        return { label, grad, top, bottom, rows: vocab.filter((v) => top < y(v) && y(v) < bottom) };
       });
       const chars = Math.max(0, ...vocab.map(wide));
       const width = 12 + Math.max(...bands.map((b) => wide(b.label) + (b.rows.length ? 8 + chars : 0)));
-      const ends = [...bands.map((b) => b.label), ...vocab].filter((e) => shows || !e.closest(".rnn-grads"))
+      const ends = [...bands.filter((b) => shows || !b.grad).map((b) => b.label), ...vocab]
         .map((e) => numberAttribute(e, "x") - origin.x + (e.classList.contains("anchor-end") ? 0 : wide(e)));
       this.from = Math.max(0, Math.max(...ends) - width); // the panel then covers every label it copies
       const steps = Array.from(svg.querySelectorAll('.rnn-array[data-ref="loss"]'), (g) => g.getBBox())
@@ -1302,19 +1303,18 @@
       const last = steps[steps.length - 1];
       this.until = last ? last.x - origin.x - width : 0; // its last step's column still beside the panel
       const tag = (top, height) => '<rect class="rnn-pin" width="' + width + '" y="' + top + '" height="' + height + '"/>';
-      const network = bands.filter((b) => !b.label.closest(".rnn-grads"));
+      const network = bands.filter((b) => !b.grad);
       const el = this.el = document.createElementNS(SVG, "svg"), bottom = Math.max(...bands.map((b) => b.bottom)) + 4;
       const panel = Math.max(...network.map((b) => b.bottom)) + 4; // its edge drawn too: dark themes lose the shadow
       el.innerHTML = tag(0, panel) + '<path class="rnn-pin-edge" d="M' + width + " 0V" + panel + '"/><g class="rnn-grads"></g>';
       const grads = el.lastChild;
       for (const band of bands) {
-        const grad = network.indexOf(band) < 0;
-        if (grad) grads.insertAdjacentHTML("beforeend", tag(band.top - 3, 19));
+        if (band.grad) grads.insertAdjacentHTML("beforeend", tag(band.top - 3, 19));
         for (const label of [band.label, ...band.rows]) {
           const copy = label.cloneNode(true);
           copy.setAttribute("x", label === band.label ? 6 : width - 6);
           copy.setAttribute("y", y(label));
-          (grad ? grads : el).append(copy);
+          (band.grad ? grads : el).append(copy);
         }
       }
       el.setAttribute("class", "rnn-pins");
